@@ -1,0 +1,49 @@
+// swift-tools-version:6.0
+// alip-swift: ALIP and CLIP language-image pre-training as YAML recipes over registered components.
+// Layering (one way): alip (CLI) → Recipes → ALIP → NN / Optim / Data / Checkpoint → Tensor → C libraries.
+import PackageDescription
+
+let package = Package(
+    name: "alip-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "alip", targets: ["alip"]),
+        .library(name: "ALIPFramework", targets: ["Tensor", "NN", "Optim", "Data", "Checkpoint", "ALIP", "Recipes"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+    ],
+    targets: [
+        // C system libraries (Debian packages named as providers; found with pkg-config).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                       providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", path: "Sources/CTurboJPEG", pkgConfig: "libturbojpeg",
+                       providers: [.apt(["libturbojpeg0-dev"])]),
+        .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                       providers: [.apt(["libpng-dev"])]),
+
+        // The engine.
+        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // Layers and models, optimizers, data, checkpoints.
+        .target(name: "NN", dependencies: ["Tensor"]),
+        .target(name: "Optim", dependencies: ["Tensor", "NN"]),
+        .target(name: "Data", dependencies: ["Tensor", "CTurboJPEG", "CPNG"]),
+        .target(name: "Checkpoint", dependencies: ["Tensor", "CHDF5"]),
+        // The method: encoders, gates, losses, objectives, trainer, evaluators.
+        .target(name: "ALIP", dependencies: ["Tensor", "NN", "Optim", "Data", "Checkpoint"]),
+        // YAML recipes, the component registry, validation, sweeps.
+        .target(name: "Recipes", dependencies: ["ALIP", "Yams"]),
+        // The command line.
+        .executableTarget(name: "alip", dependencies: [
+            "Recipes", "ALIP",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+
+        // Tests.
+        .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
+        .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+    ]
+)

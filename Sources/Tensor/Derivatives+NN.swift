@@ -1,0 +1,220 @@
+import Foundation
+
+// The fused neural-network ops and their VJPs (the continuation of Derivatives.swift): softmax family,
+// layer norm, attention, cross-entropy, L2 normalisation and the patch-embedding convolution.
+
+extension Tensor {
+    /// Softmax over the last axis.
+    public func softmax() -> Tensor {
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
+        let out = withPointer { x in Tensor.make(shape) { Kernels.softmaxRows(x, $0, rows: rows, n: n) } }
+        return Tensor.record(out, "softmax", [self]) { g in
+            [out.withPointer { y in g.withPointer { gy in Tensor.make(out.shape) {
+                Kernels.softmaxRowsBackward(y, gy, $0, rows: rows, n: n)
+            } } }]
+        }
+    }
+
+    /// Log-softmax over the last axis.
+    public func logSoftmax() -> Tensor {
+        let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
+        let out = withPointer { x in Tensor.make(shape) { Kernels.logSoftmaxRows(x, $0, rows: rows, n: n) } }
+        return Tensor.record(out, "log_softmax", [self]) { g in
+            // dx = g − softmax · Σ g
+            var d = g.data
+            for r in 0..<rows {
+                var s: Float = 0
+                for j in 0..<n { s += g.data[r * n + j] }
+                for j in 0..<n { d[r * n + j] -= Foundation.exp(out.data[r * n + j]) * s }
+            }
+            return [Tensor(shape: out.shape, data: d)]
+        }
+    }
+
+    /// Layer normalisation over the last axis with gain `weight` and `bias` (both `[D]`), fused forward
+    /// and backward; biased variance as `torch.nn.LayerNorm`.
+    public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
+        let d = x.shape.last ?? 1
+        precondition(weight.shape == [d] && bias.shape == [d],
+                     "layerNorm: weight \(weight.shape) and bias \(bias.shape) must be [\(d)] for input \(x.shape)")
+        let rows = x.count / Swift.max(d, 1)
+        var mean = [Float](repeating: 0, count: rows), rstd = [Float](repeating: 0, count: rows)
+        let out = x.withPointer { px in weight.withPointer { pw in bias.withPointer { pb in
+            mean.withUnsafeMutableBufferPointer { pm in rstd.withUnsafeMutableBufferPointer { pr in
+                Tensor.make(x.shape) {
+                    Kernels.layerNorm(px, pw, pb, $0, pm.baseAddress!, pr.baseAddress!, rows: rows, d: d, eps: eps)
+                }
+            } }
+        } } }
+        return record(out, "layer_norm", [x, weight, bias]) { g in
+            var dw = [Float](repeating: 0, count: d), db = [Float](repeating: 0, count: d)
+            let dx = x.withPointer { px in weight.withPointer { pw in g.withPointer { pg in
+                mean.withUnsafeBufferPointer { pm in rstd.withUnsafeBufferPointer { pr in
+                    dw.withUnsafeMutableBufferPointer { pdw in db.withUnsafeMutableBufferPointer { pdb in
+                        Tensor.make(x.shape) {
+                            Kernels.layerNormBackward(px, pw, pg, pm.baseAddress!, pr.baseAddress!, $0,
+                                                      pdw.baseAddress!, pdb.baseAddress!, rows: rows, d: d)
+                        }
+                    } }
+                } }
+            } } }
+            return [dx, Tensor(shape: [d], data: dw), Tensor(shape: [d], data: db)]
+        }
+    }
+
+    /// Scaled dot-product attention, fused: `softmax(Q Kᵀ / √d + mask) V` for `[B, H, T, D]` inputs
+    /// (`[B·H, T, D]` also accepted), with an optional causal mask (position i sees j ≤ i).
+    public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false) -> Tensor {
+        precondition(q.shape == k.shape && q.shape == v.shape && q.rank >= 3,
+                     "attention: q \(q.shape), k \(k.shape), v \(v.shape) must share one [B, H, T, D] shape")
+        let t = q.shape[q.rank - 2], d = q.shape[q.rank - 1], bh = q.count / Swift.max(t * d, 1)
+        let scale = 1 / Float(d).squareRoot()
+        // P = softmax(scale · Q Kᵀ) per (batch, head)
+        var p = [Float](repeating: 0, count: bh * t * t)
+        p.withUnsafeMutableBufferPointer { pp in
+            let pb = pp.baseAddress!
+            q.withPointer { pq in k.withPointer { pk in
+                Kernels.batchedGemm(transA: false, transB: true, batch: bh, m: t, n: t, k: d, a: pq, b: pk, c: pb)
+            } }
+            Engine.parallelFor(bh * t, minChunk: Swift.max(1, Engine.parallelThreshold / Swift.max(t, 1))) { r in
+                for row in r {
+                    let i = row % t, s = pb + row * t
+                    for j in 0..<t { s[j] = (causal && j > i) ? -.infinity : s[j] * scale }
+                }
+            }
+            Kernels.softmaxRows(pb, pb, rows: bh * t, n: t)
+        }
+        let out = p.withUnsafeBufferPointer { pp in v.withPointer { pv in Tensor.make(q.shape) {
+            Kernels.batchedGemm(transA: false, transB: false, batch: bh, m: t, n: d, k: t, a: pp.baseAddress!, b: pv, c: $0)
+        } } }
+        return record(out, "attention", [q, k, v]) { g in
+            var dq: Tensor? = nil, dk: Tensor? = nil, dv: Tensor? = nil
+            p.withUnsafeBufferPointer { pp in g.withPointer { pg in
+                let P = pp.baseAddress!
+                if v.requiresGrad {   // dV = Pᵀ dO
+                    dv = Tensor.make(v.shape) {
+                        Kernels.batchedGemm(transA: true, transB: false, batch: bh, m: t, n: d, k: t, a: P, b: pg, c: $0)
+                    }
+                }
+                // dP = dO Vᵀ; dS = softmax'(dP) · scale
+                var ds = [Float](repeating: 0, count: bh * t * t)
+                ds.withUnsafeMutableBufferPointer { dsp in
+                    let S = dsp.baseAddress!
+                    v.withPointer { pv in
+                        Kernels.batchedGemm(transA: false, transB: true, batch: bh, m: t, n: t, k: d, a: pg, b: pv, c: S)
+                    }
+                    Kernels.softmaxRowsBackward(P, S, S, rows: bh * t, n: t)
+                    if q.requiresGrad {   // dQ = dS K · scale
+                        dq = k.withPointer { pk in Tensor.make(q.shape) {
+                            Kernels.batchedGemm(transA: false, transB: false, batch: bh, m: t, n: d, k: t, a: S, b: pk, c: $0)
+                        } }.mapValues { $0 * scale }
+                    }
+                    if k.requiresGrad {   // dK = dSᵀ Q · scale
+                        dk = q.withPointer { pq in Tensor.make(k.shape) {
+                            Kernels.batchedGemm(transA: true, transB: false, batch: bh, m: t, n: d, k: t, a: S, b: pq, c: $0)
+                        } }.mapValues { $0 * scale }
+                    }
+                }
+            } }
+            return [dq, dk, dv]
+        }
+    }
+
+    /// Reduction of a per-sample loss.
+    public enum Reduction: String, Sendable { case none, mean, sum }
+
+    /// Softmax cross-entropy of `[N, C]` logits against integer targets (`F.cross_entropy`):
+    /// `[N]` per-sample losses for `.none`, else a scalar.
+    public static func crossEntropy(_ logits: Tensor, targets: [Int], reduction: Reduction = .mean) -> Tensor {
+        precondition(logits.rank == 2 && logits.shape[0] == targets.count,
+                     "crossEntropy: logits \(logits.shape) need [N, C] with N = \(targets.count) targets")
+        let n = logits.shape[0], c = logits.shape[1]
+        for t in targets { precondition(t >= 0 && t < c, "crossEntropy: target \(t) out of range 0..<\(c)") }
+        var logp = [Float](repeating: 0, count: n * c)
+        logits.withPointer { x in logp.withUnsafeMutableBufferPointer { Kernels.logSoftmaxRows(x, $0.baseAddress!, rows: n, n: c) } }
+        let per = (0..<n).map { -logp[$0 * c + targets[$0]] }
+        let out: Tensor
+        switch reduction {
+        case .none: out = Tensor(shape: [n], data: per)
+        case .mean: out = Tensor(per.reduce(0, +) / Float(Swift.max(n, 1)))
+        case .sum: out = Tensor(per.reduce(0, +))
+        }
+        return record(out, "cross_entropy", [logits]) { g in
+            // d/dx_ij = g_i · (softmax_ij − [j = t_i])
+            var d = [Float](repeating: 0, count: n * c)
+            for i in 0..<n {
+                let gi: Float = reduction == .none ? g.data[i] : (reduction == .mean ? g.data[0] / Float(n) : g.data[0])
+                for j in 0..<c { d[i * c + j] = gi * Foundation.exp(logp[i * c + j]) }
+                d[i * c + targets[i]] -= gi
+            }
+            return [Tensor(shape: [n, c], data: d)]
+        }
+    }
+
+    /// Divides each row (last axis) by its L2 norm, floored at `eps` (`F.normalize(x, dim=-1)`).
+    public func l2Normalized(eps: Float = 1e-12) -> Tensor {
+        let d = shape.last ?? 1, rows = count / Swift.max(d, 1)
+        var norms = [Float](repeating: 0, count: rows)
+        for r in 0..<rows {
+            var s: Float = 0
+            for j in 0..<d { let v = data[r * d + j]; s += v * v }
+            norms[r] = Swift.max(s.squareRoot(), eps)
+        }
+        let x = self
+        let out = Tensor(shape: shape, data: (0..<count).map { data[$0] / norms[$0 / d] })
+        return Tensor.record(out, "l2_normalize", [self]) { g in
+            // dx = (g − y·⟨g, y⟩)/‖x‖ where the norm is above eps; g/eps otherwise
+            var dx = [Float](repeating: 0, count: x.count)
+            for r in 0..<rows {
+                let nrm = norms[r]
+                var dot: Float = 0
+                for j in 0..<d { dot += g.data[r * d + j] * out.data[r * d + j] }
+                let above = nrm > eps
+                for j in 0..<d {
+                    dx[r * d + j] = above ? (g.data[r * d + j] - out.data[r * d + j] * dot) / nrm : g.data[r * d + j] / eps
+                }
+            }
+            return [Tensor(shape: x.shape, data: dx)]
+        }
+    }
+
+    /// Patch embedding: a stride-`P` convolution with a `[O, C, P, P]` kernel and no bias, on `[B, C, H, W]`
+    /// images (H, W divisible by P), returned as `[B, L, O]` tokens with L = (H/P)·(W/P) in row-major patch
+    /// order — exactly open_clip's `conv1` followed by `reshape(B, O, L).permute(0, 2, 1)`. im2col + GEMM.
+    public static func patchEmbed(_ images: Tensor, weight: Tensor) -> Tensor {
+        precondition(images.rank == 4 && weight.rank == 4 && weight.shape[1] == images.shape[1]
+                     && weight.shape[2] == weight.shape[3],
+                     "patchEmbed: images \(images.shape) need [B, C, H, W] and weight \(weight.shape) [O, C, P, P]")
+        let (b, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
+        let o = weight.shape[0], p = weight.shape[2]
+        precondition(h % p == 0 && w % p == 0, "patchEmbed: image \(h)×\(w) is not divisible by patch size \(p)")
+        let gh = h / p, gw = w / p, l = gh * gw, kdim = c * p * p
+        // cols[b·L + patch, (ch, dy, dx)]
+        let cols = images.withPointer { x in Tensor.make([b * l, kdim]) { col in
+            for bi in 0..<b { for py in 0..<gh { for px in 0..<gw {
+                let row = col + ((bi * l) + py * gw + px) * kdim
+                for ch in 0..<c { for dy in 0..<p {
+                    let src = x + ((bi * c + ch) * h + py * p + dy) * w + px * p
+                    (row + (ch * p + dy) * p).update(from: src, count: p)
+                } }
+            } } }
+        } }
+        let out = matmul(cols, weight.reshaped([o, kdim]), transposeB: true).reshaped([b, l, o])
+        guard images.requiresGrad else { return out }
+        // Route the gradient of `cols` back to the image layout (col2im).
+        return record(out.detached(), "patch_embed", [images, weight]) { g in
+            let g2 = g.reshaped([b * l, o])
+            let gw2 = matmul(g2, cols, transposeA: true).reshaped(weight.shape)
+            let gcols = matmul(g2, weight.reshaped([o, kdim]))
+            let gimg = gcols.withPointer { col in Tensor.make(images.shape) { x in
+                for bi in 0..<b { for py in 0..<gh { for px in 0..<gw {
+                    let row = col + ((bi * l) + py * gw + px) * kdim
+                    for ch in 0..<c { for dy in 0..<p {
+                        (x + ((bi * c + ch) * h + py * p + dy) * w + px * p).update(from: row + (ch * p + dy) * p, count: p)
+                    } }
+                } } }
+            } }
+            return [gimg, gw2]
+        }
+    }
+}

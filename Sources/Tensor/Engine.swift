@@ -1,0 +1,53 @@
+import COpenBLAS
+import Foundation
+
+/// Process-wide engine settings: the number of threads for BLAS and for the elementwise kernels.
+///
+/// The default is `ALIP_NUM_THREADS` from the environment, else the number of active cores.
+/// OpenBLAS keeps its own pool; it is sized to the same count so the two do not oversubscribe.
+public enum Engine {
+    private static let lock = NSLock()
+    nonisolated(unsafe) private static var _threads: Int = {
+        let env = ProcessInfo.processInfo.environment["ALIP_NUM_THREADS"].flatMap(Int.init)
+        let n = max(1, env ?? ProcessInfo.processInfo.activeProcessorCount)
+        openblas_set_num_threads(Int32(n))
+        return n
+    }()
+
+    /// Threads used by GEMM and by the parallel elementwise/reduction kernels.
+    public static var threads: Int {
+        get { lock.lock(); defer { lock.unlock() }; return _threads }
+        set {
+            lock.lock(); defer { lock.unlock() }
+            _threads = max(1, newValue)
+            openblas_set_num_threads(Int32(_threads))
+        }
+    }
+
+    /// Elementwise kernels below this many elements run on one thread (splitting costs more than it saves).
+    public static let parallelThreshold = 1 << 15
+
+    /// Runs `body` over `0..<count` split into at most `threads` contiguous chunks; single-threaded for
+    /// small counts. `body` gets a half-open range and must only touch its own range of the output.
+    @inline(__always)
+    public static func parallelFor(_ count: Int, minChunk: Int = parallelThreshold, _ body: (Range<Int>) -> Void) {
+        let t = threads
+        if t <= 1 || count < 2 * minChunk { body(0..<count); return }
+        let chunks = min(t, count / minChunk)
+        let size = (count + chunks - 1) / chunks
+        withoutActuallyEscaping(body) { body in
+            let work = UncheckedSendable(body)
+            DispatchQueue.concurrentPerform(iterations: chunks) { c in
+                let lo = c * size, hi = min(count, lo + size)
+                if lo < hi { work.value(lo..<hi) }
+            }
+        }
+    }
+}
+
+/// Wraps a value the compiler cannot prove Sendable but that the caller shares safely (each parallel chunk
+/// touches only its own range of memory).
+public struct UncheckedSendable<T>: @unchecked Sendable {
+    public let value: T
+    public init(_ value: T) { self.value = value }
+}

@@ -1,0 +1,206 @@
+import COpenBLAS
+import Foundation
+
+/// Raw kernels over pointers: the speed lives here, the graph logic in `Derivatives.swift`.
+/// Every function trusts its caller for sizes; the public ops check shapes first.
+public enum Kernels {
+    // MARK: GEMM
+
+    /// `C = alpha · op(A) · op(B) + beta · C` (row-major), through OpenBLAS `cblas_sgemm`.
+    /// `op(A)` is M×K, `op(B)` is K×N; a transpose is a BLAS flag, never a copy.
+    @inline(__always)
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                            a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0,
+                            c: UnsafeMutablePointer<Float>) {
+        if m == 0 || n == 0 { return }
+        if k == 0 {
+            if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
+            return
+        }
+        let lda = transA ? m : k
+        let ldb = transB ? k : n
+        cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+    }
+
+    // MARK: Elementwise
+
+    /// `dst[i] += src[i]`.
+    @inline(__always)
+    public static func addInPlace(_ dst: UnsafeMutablePointer<Float>, _ src: UnsafePointer<Float>, _ n: Int) {
+        Engine.parallelFor(n) { r in for i in r { dst[i] += src[i] } }
+    }
+
+    /// `out[i] = f(x[i])`, split across threads for large `n`.
+    @inline(__always)
+    public static func map(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, _ n: Int,
+                           _ f: (Float) -> Float) {
+        Engine.parallelFor(n) { r in for i in r { out[i] = f(x[i]) } }
+    }
+
+    /// `out[i] = f(x[i], y[i])`, split across threads for large `n`.
+    @inline(__always)
+    public static func zip(_ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                           _ n: Int, _ f: (Float, Float) -> Float) {
+        Engine.parallelFor(n) { r in for i in r { out[i] = f(x[i], y[i]) } }
+    }
+
+    // MARK: Reductions over (outer, n, inner) views
+
+    /// Sums axis `n` of an `[outer, n, inner]` view: `out[o, i] = Σ_j x[o, j, i]`.
+    public static func sumAxis(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                               outer: Int, n: Int, inner: Int) {
+        if inner == 1 {
+            Engine.parallelFor(outer, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+                for o in r {
+                    var s: Float = 0
+                    let row = x + o * n
+                    for j in 0..<n { s += row[j] }
+                    out[o] = s
+                }
+            }
+            return
+        }
+        for o in 0..<outer {
+            let dst = out + o * inner
+            dst.update(repeating: 0, count: inner)
+            for j in 0..<n {
+                let src = x + (o * n + j) * inner
+                for i in 0..<inner { dst[i] += src[i] }
+            }
+        }
+    }
+
+    /// Max and argmax along axis `n` of an `[outer, n, inner]` view (first index on ties).
+    public static func maxAxis(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
+                               _ arg: UnsafeMutablePointer<Int32>, outer: Int, n: Int, inner: Int) {
+        for o in 0..<outer {
+            for i in 0..<inner {
+                var best = -Float.infinity, bi: Int32 = 0
+                for j in 0..<n {
+                    let v = x[(o * n + j) * inner + i]
+                    if j == 0 || v > best { best = v; bi = Int32(j) }
+                }
+                out[o * inner + i] = best
+                arg[o * inner + i] = bi
+            }
+        }
+    }
+
+    // MARK: Softmax family (rows of length n)
+
+    /// Row-wise softmax of `rows × n` values (max-subtracted for stability).
+    public static func softmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+            for row in r {
+                let xi = x + row * n, yi = y + row * n
+                var m = -Float.infinity
+                for j in 0..<n { m = max(m, xi[j]) }
+                if m == -.infinity { for j in 0..<n { yi[j] = 0 }; continue } // fully masked row
+                var s: Float = 0
+                for j in 0..<n { let e = expf(xi[j] - m); yi[j] = e; s += e }
+                let inv = 1 / s
+                for j in 0..<n { yi[j] *= inv }
+            }
+        }
+    }
+
+    /// Row-wise log-softmax of `rows × n` values.
+    public static func logSoftmaxRows(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+            for row in r {
+                let xi = x + row * n, yi = y + row * n
+                var m = -Float.infinity
+                for j in 0..<n { m = max(m, xi[j]) }
+                var s: Float = 0
+                for j in 0..<n { s += expf(xi[j] - m) }
+                let lse = m + logf(s)
+                for j in 0..<n { yi[j] = xi[j] - lse }
+            }
+        }
+    }
+
+    /// Backward of row softmax: `dx = y ⊙ (dy − Σ_j dy_j y_j)`.
+    public static func softmaxRowsBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>,
+                                           _ dx: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+            for row in r {
+                let yi = y + row * n, gi = dy + row * n, di = dx + row * n
+                var dot: Float = 0
+                for j in 0..<n { dot += yi[j] * gi[j] }
+                for j in 0..<n { di[j] = yi[j] * (gi[j] - dot) }
+            }
+        }
+    }
+
+    // MARK: Layer norm (rows of length d)
+
+    /// Fused layer norm over the last axis; writes `y` and the per-row mean and 1/σ for the backward.
+    public static func layerNorm(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                 _ y: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>,
+                                 _ rstd: UnsafeMutablePointer<Float>, rows: Int, d: Int, eps: Float) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(d, 1))) { r in
+            for row in r {
+                let xi = x + row * d, yi = y + row * d
+                var mu: Float = 0
+                for j in 0..<d { mu += xi[j] }
+                mu /= Float(d)
+                var v: Float = 0
+                for j in 0..<d { let t = xi[j] - mu; v += t * t }
+                v /= Float(d)
+                let rs = 1 / (v + eps).squareRoot()
+                mean[row] = mu; rstd[row] = rs
+                for j in 0..<d { yi[j] = (xi[j] - mu) * rs * w[j] + b[j] }
+            }
+        }
+    }
+
+    /// Fused layer-norm backward: dx, and dW/dB summed over rows.
+    public static func layerNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                         _ dy: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
+                                         _ rstd: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                                         _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
+                                         rows: Int, d: Int) {
+        dw.update(repeating: 0, count: d)
+        db.update(repeating: 0, count: d)
+        let invD = 1 / Float(d)
+        for row in 0..<rows {
+            let xi = x + row * d, gi = dy + row * d, di = dx + row * d
+            let mu = mean[row], rs = rstd[row]
+            var sumG: Float = 0, sumGX: Float = 0
+            for j in 0..<d {
+                let xhat = (xi[j] - mu) * rs
+                let g = gi[j] * w[j]
+                sumG += g; sumGX += g * xhat
+                dw[j] += gi[j] * xhat
+                db[j] += gi[j]
+            }
+            for j in 0..<d {
+                let xhat = (xi[j] - mu) * rs
+                di[j] = rs * (gi[j] * w[j] - invD * sumG - xhat * invD * sumGX)
+            }
+        }
+    }
+}
+
+extension Kernels {
+    /// `batch` independent GEMMs over contiguous `[batch, …]` operands. Small matrices (attention) run
+    /// one single-threaded GEMM per batch entry, split across the engine's threads; large ones let
+    /// OpenBLAS thread each product.
+    public static func batchedGemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int,
+                                   a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
+        let sa = m * k, sb = k * n, sc = m * n
+        if m * n * k >= 1 << 18 || batch == 1 || Engine.threads == 1 {
+            for i in 0..<batch {
+                gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * sa, b: b + i * sb, c: c + i * sc)
+            }
+            return
+        }
+        let t = Engine.threads
+        openblas_set_num_threads(1)
+        defer { openblas_set_num_threads(Int32(t)) }
+        Engine.parallelFor(batch, minChunk: 1) { r in
+            for i in r { gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * sa, b: b + i * sb, c: c + i * sc) }
+        }
+    }
+}
