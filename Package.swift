@@ -45,5 +45,13 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "TestSupport"]),
+        .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
+        .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
+        .testTarget(name: "ALIPTests", dependencies: ["ALIP", "TestSupport"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
+        // End-to-end tests run the built `alip` executable.
+        .testTarget(name: "CLITests", dependencies: ["alip", "TestSupport"]),
     ]
 )
