@@ -8,7 +8,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "alip", targets: ["alip"]),
-        .library(name: "ALIPFramework", targets: ["Tensor", "NN", "Optim", "Data", "Checkpoint", "ALIP", "Recipes"]),
+        .library(name: "ALIPFramework", targets: ["Tensor", "Components", "NN", "Optim", "Data", "Checkpoint", "ALIP", "Recipes"]),
     ],
     dependencies: [
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
@@ -27,15 +27,18 @@ let package = Package(
 
         // The engine.
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        // The component contract every registered type conforms to (no dependencies, so every layer
+        // can declare components: NN encoders, Optim optimizers, Data transforms, ALIP gates).
+        .target(name: "Components"),
         // Layers and models, optimizers, data, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor"]),
-        .target(name: "Optim", dependencies: ["Tensor", "NN"]),
-        .target(name: "Data", dependencies: ["Tensor", "CTurboJPEG", "CPNG"]),
+        .target(name: "NN", dependencies: ["Tensor", "Components"]),
+        .target(name: "Optim", dependencies: ["Tensor", "Components"]),
+        .target(name: "Data", dependencies: ["Tensor", "Components", "CTurboJPEG", "CPNG"]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "CHDF5"]),
         // The method: encoders, gates, losses, objectives, trainer, evaluators.
-        .target(name: "ALIP", dependencies: ["Tensor", "NN", "Optim", "Data", "Checkpoint"]),
+        .target(name: "ALIP", dependencies: ["Tensor", "Components", "NN", "Optim", "Data", "Checkpoint"]),
         // YAML recipes, the component registry, validation, sweeps.
-        .target(name: "Recipes", dependencies: ["ALIP", "Yams"]),
+        .target(name: "Recipes", dependencies: ["ALIP", "Components", .product(name: "Yams", package: "Yams")]),
         // The command line.
         .executableTarget(name: "alip", dependencies: [
             "Recipes", "ALIP",
@@ -50,7 +53,7 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "ALIPTests", dependencies: ["ALIP", "TestSupport"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "TestSupport"]),
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Components", "TestSupport"]),
         // End-to-end tests run the built `alip` executable.
         .testTarget(name: "CLITests", dependencies: ["alip", "TestSupport"]),
     ]
