@@ -1,6 +1,6 @@
 /// One declared parameter of a registered component: its name, type, default, allowed values and a
 /// one-line doc. `alip components` prints exactly these; the Recipes layer validates against them.
-public struct ParameterSpec: Sendable {
+public struct ParameterSpec: Sendable, Equatable {
     /// The value type a parameter takes.
     public enum Kind: Sendable, Equatable, CustomStringConvertible {
         case int, float, bool, string
@@ -13,6 +13,9 @@ public struct ParameterSpec: Sendable {
         case components(Slot)
         /// A free-form map (for example the named fields of a manifest); values unchecked here.
         case map
+        /// A nested mapping with its own declared keys (for example an objective's `gates:` with
+        /// `sample:` and `pair:`, or a recipe's `train:` section); validated key by key like a component.
+        case section([ParameterSpec])
 
         public var description: String {
             switch self {
@@ -27,6 +30,7 @@ public struct ParameterSpec: Sendable {
             case .component(let s): return "\(s.rawValue)"
             case .components(let s): return "[\(s.rawValue)]"
             case .map: return "map"
+            case .section(let specs): return "{" + specs.map(\.name).joined(separator: ", ") + "}"
             }
         }
     }
