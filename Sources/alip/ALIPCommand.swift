@@ -1,3 +1,4 @@
+import ALIP
 import ArgumentParser
 
 /// The `alip` command line: train, sweep, evaluate, validate and inspect recipes and checkpoints.
@@ -11,3 +12,6 @@ struct ALIPCommand: ParsableCommand {
         ]
     )
 }
+
+/// Every registered component: the built-in tables and those of the modules under `Plugins/`.
+let registry: Registry = pluginRegistries.reduce(Registry.builtin) { $0.merging($1) }
