@@ -19,3 +19,60 @@ static inline hid_t alip_H5P_LINK_CREATE(void) { return H5P_LINK_CREATE; }
 static inline size_t alip_H5T_VARIABLE(void) { return H5T_VARIABLE; }
 /// Turns off HDF5's automatic error printing to stderr (errors are reported as Swift errors instead).
 static inline void alip_hdf5_silence_errors(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+#include <stdlib.h>
+#include <string.h>
+
+/// The type of the object at `name` (relative to `loc`), or H5O_TYPE_UNKNOWN when there is none or it
+/// cannot be read. Wraps the versioned H5Oget_info_by_name* family (a macro in HDF5's headers).
+static inline H5O_type_t alip_object_type(hid_t loc, const char *name) {
+#if H5_VERSION_GE(1, 12, 0)
+    H5O_info2_t info;
+    if (H5Oget_info_by_name3(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#elif H5_VERSION_GE(1, 10, 3)
+    H5O_info_t info;
+    if (H5Oget_info_by_name2(loc, name, &info, H5O_INFO_BASIC, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#else
+    H5O_info_t info;
+    if (H5Oget_info_by_name(loc, name, &info, H5P_DEFAULT) < 0) return H5O_TYPE_UNKNOWN;
+#endif
+    return info.type;
+}
+
+/// Reads a one-element string attribute, variable- or fixed-length, into a malloc'd NUL-terminated
+/// copy (release it with `free`). `*status`: 0 read, 1 the attribute is not a single string, 2 the
+/// read failed.
+static inline char *alip_read_string_attribute(hid_t attr, int *status) {
+    *status = 2;
+    char *result = NULL;
+    hid_t ftype = H5Aget_type(attr);
+    if (ftype < 0) return NULL;
+    hid_t space = H5Aget_space(attr);
+    if (space < 0) { H5Tclose(ftype); return NULL; }
+    if (H5Tget_class(ftype) != H5T_STRING || H5Sget_simple_extent_npoints(space) != 1) {
+        *status = 1;
+    } else {
+        hid_t mtype = H5Tcopy(H5T_C_S1);
+        H5Tset_cset(mtype, H5Tget_cset(ftype));
+        if (H5Tis_variable_str(ftype) > 0) {
+            char *p = NULL;
+            H5Tset_size(mtype, H5T_VARIABLE);
+            if (H5Aread(attr, mtype, &p) >= 0) {
+                result = strdup(p ? p : "");
+                if (p) H5free_memory(p);
+                *status = 0;
+            }
+        } else {
+            size_t size = H5Tget_size(ftype);
+            char *buffer = (char *)calloc(size + 1, 1);
+            H5Tset_size(mtype, size + 1);
+            H5Tset_strpad(mtype, H5T_STR_NULLTERM);
+            if (buffer && H5Aread(attr, mtype, buffer) >= 0) { result = buffer; *status = 0; }
+            else free(buffer);
+        }
+        H5Tclose(mtype);
+    }
+    H5Sclose(space);
+    H5Tclose(ftype);
+    return result;
+}
