@@ -160,6 +160,13 @@ public final class HDF5File: @unchecked Sendable {
 
     /// The names (not paths) directly under a group, sorted.
     public func members(of group: String) throws -> [String] {
+        try members(of: group, inCreationOrder: false)
+    }
+
+    /// The names directly under a group: sorted, or in the order they were written when
+    /// `inCreationOrder` and the group tracks it (groups made with `createGroup(_:trackOrder: true)`);
+    /// a group that does not track it lists sorted.
+    public func members(of group: String, inCreationOrder: Bool) throws -> [String] {
         try HDF5Library.locked {
             let fid = try openID(group)
             let path = Self.normalised(group)
@@ -175,19 +182,30 @@ public final class HDF5File: @unchecked Sendable {
             guard H5Gget_info(gid, &info) >= 0 else {
                 throw HDF5Error(file: url, object: path, "cannot list the group (corrupt file?)")
             }
-            var names: [String] = []
-            names.reserveCapacity(Int(info.nlinks))
-            for index in 0..<info.nlinks {
-                let length = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, index, nil, 0, alip_H5P_DEFAULT())
-                guard length >= 0 else {
-                    throw HDF5Error(file: url, object: path, "cannot read member \(index) (corrupt file?)")
-                }
-                var buffer = [CChar](repeating: 0, count: Int(length) + 1)
-                _ = H5Lget_name_by_idx(gid, ".", H5_INDEX_NAME, H5_ITER_INC, index, &buffer, buffer.count, alip_H5P_DEFAULT())
-                names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+            if inCreationOrder, info.nlinks > 0,
+               H5Lget_name_by_idx(gid, ".", H5_INDEX_CRT_ORDER, H5_ITER_INC, 0, nil, 0, alip_H5P_DEFAULT()) >= 0 {
+                return try linkNames(gid, count: info.nlinks, index: H5_INDEX_CRT_ORDER, path)
             }
-            return names.sorted()
+            return try linkNames(gid, count: info.nlinks, index: H5_INDEX_NAME, path).sorted()
         }
+    }
+
+    /// The names of the `count` links of an open group, in the order of `index`. Caller holds the lock.
+    func linkNames(_ gid: hid_t, count: hsize_t, index: H5_index_t, _ path: String) throws -> [String] {
+        var names: [String] = []
+        names.reserveCapacity(Int(count))
+        for i in 0..<count {
+            let length = H5Lget_name_by_idx(gid, ".", index, H5_ITER_INC, i, nil, 0, alip_H5P_DEFAULT())
+            guard length >= 0 else {
+                throw HDF5Error(file: url, object: path, "cannot read member \(i) (corrupt file?)")
+            }
+            var buffer = [CChar](repeating: 0, count: Int(length) + 1)
+            guard H5Lget_name_by_idx(gid, ".", index, H5_ITER_INC, i, &buffer, buffer.count, alip_H5P_DEFAULT()) >= 0 else {
+                throw HDF5Error(file: url, object: path, "cannot read member \(i) (corrupt file?)")
+            }
+            names.append(String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+        }
+        return names
     }
 
     // MARK: - Datasets
@@ -329,7 +347,7 @@ public final class HDF5File: @unchecked Sendable {
             let aid = try openAttribute(name, of: path)
             defer { H5Aclose(aid) }
             var status: Int32 = 0
-            guard let cString = alip_read_string_attribute(aid, &status) else {
+            guard let cString = alip_read_string(aid, 1, &status) else {
                 if status == 1 { throw HDF5Error(file: url, object: path, "attribute '\(name)' is not a string") }
                 throw HDF5Error(file: url, object: path, "reading attribute '\(name)' failed (corrupt file?)")
             }
