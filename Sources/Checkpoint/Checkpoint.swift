@@ -273,13 +273,13 @@ public struct Checkpoint {
 
     /// Throws unless the open file is an alip checkpoint of a version this build reads.
     static func checkFormat(_ file: HDF5File) throws {
-        guard file.hasAttribute("format") else {
-            if file.isGroup("/params") && file.hasAttribute("config") {
-                throw HDF5Error(file: file.url, "is an open_clip export (/params and a 'config' attribute), not an alip checkpoint; import it with OpenCLIPExport.read(from:)")
-            }
+        let found = file.hasAttribute("format") ? try file.attribute("format") : nil
+        if found != .string(format), file.isGroup("/params"), file.hasAttribute("config") {
+            throw HDF5Error(file: file.url, "is an open_clip export (/params and a 'config' attribute), not an alip checkpoint; import it with OpenCLIPExport.read(from:)")
+        }
+        guard let found else {
             throw HDF5Error(file: file.url, "is an HDF5 file but not an alip checkpoint (no root attribute format = \"\(format)\")")
         }
-        let found = try file.attribute("format")
         guard found == .string(format) else {
             throw HDF5Error(file: file.url, object: "/", "attribute 'format' is \(found), expected \"\(format)\"; this is not an alip checkpoint")
         }

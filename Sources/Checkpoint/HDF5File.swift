@@ -26,23 +26,23 @@ public struct HDF5Error: Error, CustomStringConvertible, Equatable, Sendable {
     }
 }
 
-/// The process-wide HDF5 lock. The library is built serial (not thread-safe), so every call into it,
-/// across all files, happens while this lock is held.
+/// The process-wide HDF5 lock. The library may be built serial (not thread-safe), so every call into
+/// it, across all files, happens while this lock is held.
 enum HDF5Library {
     /// Recursive so a locked public method can call another.
     static let lock = NSRecursiveLock()
 
-    /// Initialises the library once and silences its error printing (failures become Swift errors).
-    private static let initialised: Void = {
-        _ = H5open()
-        alip_hdf5_silence_errors()
-    }()
+    /// Initialises the library once.
+    private static let initialised: Void = { _ = H5open() }()
 
-    /// Runs `body` holding the HDF5 lock, with the library initialised.
+    /// Runs `body` holding the HDF5 lock, with the library initialised and its error printing off.
+    /// Silencing is repeated on every call because thread-safe builds (Debian's) keep the setting per
+    /// thread; failures become Swift errors instead.
     static func locked<T>(_ body: () throws -> T) rethrows -> T {
         lock.lock()
         defer { lock.unlock() }
         _ = initialised
+        alip_hdf5_silence_errors()
         return try body()
     }
 }
