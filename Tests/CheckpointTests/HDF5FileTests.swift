@@ -69,3 +69,40 @@ import TestSupport
         #expect(open?.description == "/nonexistent/dir/x.h5: no such file; check the path")
     }
 }
+
+/// Compressed fixtures and concurrent use.
+@Suite struct HDF5FileCompressedAndConcurrentTests {
+    @Test func readsGzipCompressedFixtureDatasets() throws {
+        let file = try HDF5File(reading: FixturePaths.file("tiny-128.h5"))
+        let embedding = try file.tensor("/params/token_embedding.weight")
+        #expect(embedding.shape == [4096, 128])
+        // Values read with h5py.
+        #expect(embedding.data.first == Float(-0.017676740884780884))
+        #expect(embedding.data.last == Float(0.05633005499839783))
+    }
+
+    @Test func concurrentReadsAreSerialisedSafely() throws {
+        let file = try HDF5File(reading: FixturePaths.file("tiny-a.h5"))
+        let names = try file.members(of: "/params")
+        let expected = try file.tensors(under: "/params")
+        final class Sums: @unchecked Sendable {
+            let lock = NSLock()
+            var values: [Float]
+            init(_ n: Int) { values = [Float](repeating: .nan, count: n) }
+            subscript(i: Int) -> Float {
+                get { lock.withLock { values[i] } }
+                set { lock.withLock { values[i] = newValue } }
+            }
+        }
+        let sums = Sums(names.count)
+        DispatchQueue.concurrentPerform(iterations: names.count) { i in
+            // Each iteration opens its own handle too, so opens and reads interleave across threads.
+            let own = try? HDF5File(reading: FixturePaths.file("tiny-a.h5"))
+            let tensor = (i % 2 == 0 ? try? file.tensor("/params/\(names[i])") : try? own?.tensor("/params/\(names[i])"))
+            sums[i] = tensor?.data.reduce(0, +) ?? .nan
+        }
+        for (i, name) in names.enumerated() {
+            #expect(sums[i] == expected[name]!.data.reduce(0, +), "\(name)")
+        }
+    }
+}
