@@ -84,7 +84,7 @@ public final class HDF5File: @unchecked Sendable {
             }
             let fid = H5Fopen(path, alip_H5F_ACC_RDONLY(), alip_H5P_DEFAULT())
             guard fid >= 0 else {
-                throw HDF5Error(file: url, "cannot open the HDF5 file: it is truncated or corrupt")
+                throw HDF5Error(file: url, "cannot open the HDF5 file: it is truncated, corrupt, or being written by another process")
             }
             return fid
         }

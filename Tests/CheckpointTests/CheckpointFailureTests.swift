@@ -80,7 +80,7 @@ import TestSupport
         let bytes = try Data(contentsOf: url)
         try bytes.prefix(bytes.count / 2).write(to: url)
         let error = #expect(throws: HDF5Error.self) { try Checkpoint.read(from: url) }
-        #expect(error?.description == "\(url.path): cannot open the HDF5 file: it is truncated or corrupt")
+        #expect(error?.description == "\(url.path): cannot open the HDF5 file: it is truncated, corrupt, or being written by another process")
     }
 
     @Test func hdf5ButNotACheckpoint() throws {
