@@ -52,6 +52,9 @@ extension Tensor {
         withoutGradients {
             for node in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
+                precondition(!node.graphReleased,
+                             "backward: the graph through '\(node.opName)' (shape \(node.shape)) was already freed by an "
+                             + "earlier backward(); pass retainGraph: true to that call to differentiate it again")
                 guard let fn = node.backwardFn else {
                     // A leaf: accumulate across backward calls until zeroed.
                     if let old = node.grad { node.grad = accumulate(old, g) } else { node.grad = g.detached() }
@@ -66,7 +69,7 @@ extension Tensor {
                     let key = ObjectIdentifier(p)
                     if let old = grads[key] { grads[key] = accumulate(old, pg) } else { grads[key] = pg }
                 }
-                if !retainGraph { node.parents = []; node.backwardFn = nil }
+                if !retainGraph { node.parents = []; node.backwardFn = nil; node.graphReleased = true }
             }
         }
     }

@@ -271,7 +271,8 @@ extension Tensor {
         return sum(axes: ax, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
     }
 
-    /// Maximum along one axis; the gradient goes to the first maximal element.
+    /// Maximum along one axis (`torch.amax`). The gradient is shared evenly by tied maxima, as torch's
+    /// `amax` does; for two-way ties this is also what central differences measure.
     public func amax(axis a: Int, keepDims: Bool = false) -> Tensor {
         let ax = axis(a)
         let (o, n, i) = Shape.split(shape, axis: ax)
@@ -285,9 +286,18 @@ extension Tensor {
         var finalShape = shape
         if keepDims { finalShape[ax] = 1 } else { finalShape.remove(at: ax) }
         let inShape = shape
+        let x = self
         return Tensor.record(out.reshaped(finalShape), "amax", [self]) { g in
             var d = [Float](repeating: 0, count: Shape.count(inShape))
-            for oo in 0..<o { for ii in 0..<i { d[(oo * n + Int(arg[oo * i + ii])) * i + ii] = g.data[oo * i + ii] } }
+            for oo in 0..<o {
+                for ii in 0..<i {
+                    let m = out.data[oo * i + ii]
+                    var ties = 0
+                    for j in 0..<n where x.data[(oo * n + j) * i + ii] == m { ties += 1 }
+                    let share = g.data[oo * i + ii] / Float(Swift.max(ties, 1))
+                    for j in 0..<n where x.data[(oo * n + j) * i + ii] == m { d[(oo * n + j) * i + ii] = share }
+                }
+            }
             return [Tensor(shape: inShape, data: d)]
         }
     }
@@ -321,7 +331,7 @@ extension Tensor {
         if b.rank == 2 && (a.rank == 2 || !transposeA) {
             // Fold leading axes of a into rows: one GEMM.
             let k = transposeA ? a.shape[0] : a.shape[a.rank - 1]
-            let m = transposeA ? a.shape[1] : a.count / Swift.max(k, 1)
+            let m = transposeA ? a.shape[1] : Shape.count(Array(a.shape.dropLast()))   // not count/k: k may be 0
             let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
             precondition(k == kb, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") @ \(b.shape)\(transposeB ? "ᵀ" : "")")
             let outShape = (a.rank == 2 ? [m] : Array(a.shape.dropLast())) + [n]

@@ -24,6 +24,12 @@ public enum Engine {
         }
     }
 
+    /// Applies the thread count to OpenBLAS before the first GEMM (reading `threads` does it); GEMM calls
+    /// this so `ALIP_NUM_THREADS` holds even in code that never touches `Engine.threads`.
+    @inline(__always)
+    static func configureOnce() { _ = configured }
+    private static let configured: Int = threads
+
     /// Elementwise kernels below this many elements run on one thread (splitting costs more than it saves).
     public static let parallelThreshold = 1 << 15
 

@@ -5,7 +5,6 @@
 public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
     /// The four 64-bit words of the xoshiro256** state.
     public var state: (UInt64, UInt64, UInt64, UInt64)
-    private var spareNormal: Float?
 
     /// A generator whose stream is fixed by `seed`.
     public init(seed: UInt64) {
@@ -26,9 +25,11 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
         state = (w[0], w[1], w[2], w[3])
     }
 
-    /// The state as four words (for checkpoints). A pending spare normal deviate is dropped.
+    /// The state as four words (for checkpoints). These words are the whole state: no deviate is cached
+    /// between calls, so a generator restored from them continues exactly where the saved one stood.
     public var stateWords: [UInt64] { [state.0, state.1, state.2, state.3] }
 
+    /// Two generators are equal when they will produce the same stream.
     public static func == (a: RandomGenerator, b: RandomGenerator) -> Bool { a.stateWords == b.stateWords }
 
     @inline(__always) private static func rotl(_ x: UInt64, _ k: UInt64) -> UInt64 { (x << k) | (x >> (64 - k)) }
@@ -58,16 +59,31 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
         return Int(next(upperBound: UInt64(n)))
     }
 
-    /// A standard normal deviate (Box–Muller, both outputs used).
-    public mutating func nextNormal() -> Float {
-        if let s = spareNormal { spareNormal = nil; return s }
+    /// A standard normal deviate (Box–Muller; the second deviate of the pair is discarded so that no
+    /// state hides outside `stateWords`).
+    public mutating func nextNormal() -> Float { nextNormalPair().0 }
+
+    /// Two independent standard normal deviates (Box–Muller on two uniforms).
+    public mutating func nextNormalPair() -> (Float, Float) {
         var u1 = nextDouble()
         while u1 <= .leastNormalMagnitude { u1 = nextDouble() }
         let u2 = nextDouble()
         let r = (-2 * log(u1)).squareRoot()
         let theta = 2 * Double.pi * u2
-        spareNormal = Float(r * sin(theta))
-        return Float(r * cos(theta))
+        return (Float(r * cos(theta)), Float(r * sin(theta)))
+    }
+
+    /// Fills `buffer` with N(mean, std²) deviates, using both outputs of each Box–Muller pair (an odd
+    /// last element discards its partner). The same state and count always give the same values.
+    public mutating func fillNormal(_ buffer: UnsafeMutableBufferPointer<Float>, mean: Float = 0, std: Float = 1) {
+        var i = 0
+        let n = buffer.count
+        while i < n {
+            let (a, b) = nextNormalPair()
+            buffer[i] = mean + std * a
+            if i + 1 < n { buffer[i + 1] = mean + std * b }
+            i += 2
+        }
     }
 
     /// A uniformly random permutation of `0..<n` (Fisher–Yates).

@@ -20,6 +20,9 @@ public final class Tensor {
     var parents: [Tensor] = []
     /// Autodiff: maps the gradient of this tensor to one gradient per parent (nil where none flows).
     var backwardFn: ((Tensor) -> [Tensor?])?
+    /// Autodiff: set once a `backward()` without `retainGraph` has freed this node's history; reaching it
+    /// again in a later backward is a programmer error (PyTorch: "backward through the graph a second time").
+    var graphReleased = false
     /// Autodiff: the op's name, for debugging and profiles.
     public internal(set) var opName: String = "leaf"
 
@@ -43,7 +46,7 @@ public final class Tensor {
     /// Number of axes.
     @inlinable public var rank: Int { shape.count }
     /// Whether this tensor was produced by a recorded op (it is not a leaf of the graph).
-    public var isLeaf: Bool { backwardFn == nil }
+    public var isLeaf: Bool { backwardFn == nil && !graphReleased }
 
     /// The single element of a one-element tensor.
     public var item: Float {
@@ -95,7 +98,7 @@ extension Tensor {
                              generator: inout RandomGenerator, requiresGrad: Bool = false) -> Tensor {
         let n = shape.reduce(1, *)
         var d = [Float](repeating: 0, count: n)
-        for i in 0..<n { d[i] = mean + std * generator.nextNormal() }
+        d.withUnsafeMutableBufferPointer { generator.fillNormal($0, mean: mean, std: std) }
         return Tensor(shape: shape, data: d, requiresGrad: requiresGrad)
     }
 

@@ -10,6 +10,7 @@ struct ALIPCommand: ParsableCommand {
         subcommands: [
             // One line per subcommand; each lives in a file named after it.
             InspectCommand.self,
+            BenchCommand.self,
         ]
     )
 }

@@ -13,6 +13,7 @@ public enum Kernels {
                             a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0,
                             c: UnsafeMutablePointer<Float>) {
         if m == 0 || n == 0 { return }
+        Engine.configureOnce()
         if k == 0 {
             if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
             return
@@ -184,23 +185,25 @@ public enum Kernels {
 }
 
 extension Kernels {
-    /// `batch` independent GEMMs over contiguous `[batch, …]` operands. Small matrices (attention) run
-    /// one single-threaded GEMM per batch entry, split across the engine's threads; large ones let
-    /// OpenBLAS thread each product.
+    /// `batch` independent GEMMs over contiguous `[batch, …]` operands. Small products (attention) are
+    /// split across the engine's threads, one GEMM per batch entry; large ones run one after another and
+    /// OpenBLAS threads each. The cut-off is OpenBLAS's own: below `m·n·k = 2¹⁸` it runs a GEMM on the
+    /// calling thread only, so calling it from several threads at once neither oversubscribes the cores
+    /// nor needs its thread count changed (changing it while another thread is inside BLAS is unsafe).
     public static func batchedGemm(transA: Bool, transB: Bool, batch: Int, m: Int, n: Int, k: Int,
                                    a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>) {
         let sa = m * k, sb = k * n, sc = m * n
-        if m * n * k >= 1 << 18 || batch == 1 || Engine.threads == 1 {
+        if m * n * k > openBLASSingleThreadLimit || batch == 1 || Engine.threads == 1 {
             for i in 0..<batch {
                 gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * sa, b: b + i * sb, c: c + i * sc)
             }
             return
         }
-        let t = Engine.threads
-        openblas_set_num_threads(1)
-        defer { openblas_set_num_threads(Int32(t)) }
         Engine.parallelFor(batch, minChunk: 1) { r in
             for i in r { gemm(transA: transA, transB: transB, m: m, n: n, k: k, a: a + i * sa, b: b + i * sb, c: c + i * sc) }
         }
     }
+
+    /// OpenBLAS 0.3 runs `sgemm` single-threaded when `m·n·k ≤ 65536 · GEMM_MULTITHREAD_THRESHOLD (4)`.
+    public static let openBLASSingleThreadLimit = 1 << 18
 }

@@ -1,0 +1,89 @@
+import Testing
+import Tensor
+
+@Suite("Autodiff semantics")
+struct AutodiffTests {
+    @Test func simpleChain() {
+        let x = Tensor(shape: [3], data: [1, 2, 3], requiresGrad: true)
+        let y = (x * x * 3 + x).sum()                 // dy/dx = 6x + 1
+        #expect(!y.isLeaf && y.requiresGrad && y.opName == "sum")
+        y.backward()
+        #expect(x.grad!.data == [7, 13, 19])
+        #expect(x.isLeaf && x.grad!.shape == x.shape)
+    }
+
+    @Test func gradientsAccumulateAcrossBackwardCalls() {
+        let w = Tensor(shape: [2], data: [1, -1], requiresGrad: true)
+        (w * 2).sum().backward()
+        (w * 3).sum().backward()
+        #expect(w.grad!.data == [5, 5])
+        w.zeroGrad()
+        #expect(w.grad == nil)
+        (w * 4).sum().backward()
+        #expect(w.grad!.data == [4, 4])
+    }
+
+    @Test func tensorUsedTwiceGetsBothGradients() {
+        let a = Tensor(shape: [2], data: [2, 3], requiresGrad: true)
+        let b = Tensor(shape: [2], data: [5, 7], requiresGrad: true)
+        let y = (a * b + a.exp() * 0 + a).sum()         // d/da = b + 1, d/db = a
+        y.backward()
+        #expect(a.grad!.data == [6, 8] && b.grad!.data == [2, 3])
+        // diamond: the same intermediate feeds two branches
+        let x = Tensor(shape: [1], data: [3], requiresGrad: true)
+        let h = x * 2
+        (h * h + h).sum().backward()                   // d/dx = (2h + 1)·2 = 26
+        #expect(x.grad!.data == [26])
+    }
+
+    @Test func withoutGradientsRecordsNothing() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        let y = withoutGradients { (x * 3).exp().sum() }
+        #expect(!y.requiresGrad && y.isLeaf)
+        #expect(GradMode.isEnabled)
+        withoutGradients { #expect(!GradMode.isEnabled) }
+        let z = (x * 3).sum()
+        #expect(z.requiresGrad)
+    }
+
+    @Test func constantsGetNoGradient() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        let c = Tensor(shape: [2], data: [3, 4])
+        (x * c).sum().backward()
+        #expect(c.grad == nil && x.grad!.data == [3, 4])
+        let noGrad = Tensor(shape: [2], data: [1, 2]) * c
+        #expect(!noGrad.requiresGrad)
+    }
+
+    @Test func retainGraphAllowsSecondBackward() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        let y = (x * x).sum()
+        y.backward(retainGraph: true)
+        #expect(x.grad!.data == [2, 4])
+        y.backward()
+        #expect(x.grad!.data == [4, 8])
+    }
+
+    @Test func backwardWithSeed() {
+        let x = Tensor(shape: [3], data: [1, 2, 3], requiresGrad: true)
+        let y = x * 2
+        y.backward(seed: Tensor(shape: [3], data: [1, 10, 100]))
+        #expect(x.grad!.data == [2, 20, 200])
+    }
+
+    @Test func detachedStopsTheGradient() {
+        let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
+        let y = (x.detached() * x).sum()               // d/dx = x (only the live factor)
+        y.backward()
+        #expect(x.grad!.data == [1, 2])
+        #expect(!x.detached().requiresGrad)
+    }
+
+    @Test func deepGraphDoesNotOverflowTheStack() {
+        let x = Tensor(shape: [1], data: [0], requiresGrad: true)
+        var y = x
+        for _ in 0..<20_000 { y = y + 1 }
+        y.sum().backward()
+        #expect(x.grad!.data == [1] && y.data == [20_000])
+    }
+}
