@@ -69,28 +69,6 @@ public struct ParameterVisitor {
     }
 }
 
-/// A strict load found names or shapes that do not match the module: every problem at once, with counts.
-public struct ParameterLoadError: Error, CustomStringConvertible, Sendable {
-    /// Parameters of the module that the source lacks.
-    public let missing: [String]
-    /// Names in the source that the module does not have.
-    public let unexpected: [String]
-    /// Names present on both sides with different shapes: (name, module's shape, source's shape).
-    public let shapeMismatches: [(name: String, expected: [Int], found: [Int])]
-    /// Where the tensors came from (a file name), for the message.
-    public let source: String
-
-    public var description: String {
-        var lines = ["\(source): cannot load parameters strictly: \(missing.count) missing, "
-                     + "\(unexpected.count) unexpected, \(shapeMismatches.count) with the wrong shape"]
-        if !missing.isEmpty { lines.append("  missing: " + missing.joined(separator: ", ")) }
-        if !unexpected.isEmpty { lines.append("  unexpected: " + unexpected.joined(separator: ", ")) }
-        for m in shapeMismatches { lines.append("  shape of \(m.name): model has \(m.expected), source has \(m.found)") }
-        lines.append("  (check that the model configuration matches the one the parameters were saved from)")
-        return lines.joined(separator: "\n")
-    }
-}
-
 extension Module {
     /// Every parameter with its dotted open_clip name, in visiting order.
     public func namedParameters() -> [(name: String, tensor: Tensor)] {
@@ -130,22 +108,4 @@ extension Module {
 
     /// Sets `requiresGrad` on every parameter (false freezes the module).
     public func setRequiresGrad(_ on: Bool) { for p in parameters() { p.requiresGrad = on } }
-
-    /// Copies `tensors` (by dotted name) into the parameters. Strict: every parameter must be given, no
-    /// extra name is allowed, and shapes must agree; otherwise nothing is changed and a
-    /// `ParameterLoadError` lists every problem. `source` names the origin in messages.
-    public func loadParameters(_ tensors: [String: Tensor], source: String = "parameters") throws {
-        let params = namedParameters()
-        let names = Set(params.map(\.name))
-        var missing: [String] = [], mismatched: [(name: String, expected: [Int], found: [Int])] = []
-        for (name, p) in params {
-            guard let t = tensors[name] else { missing.append(name); continue }
-            if t.shape != p.shape { mismatched.append((name, p.shape, t.shape)) }
-        }
-        let unexpected = tensors.keys.filter { !names.contains($0) }.sorted()
-        guard missing.isEmpty, unexpected.isEmpty, mismatched.isEmpty else {
-            throw ParameterLoadError(missing: missing, unexpected: unexpected, shapeMismatches: mismatched, source: source)
-        }
-        for (name, p) in params { p.data = tensors[name]!.data }
-    }
 }
