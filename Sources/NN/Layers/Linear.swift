@@ -1,0 +1,45 @@
+import Tensor
+
+/// A fully connected layer `y = x Wᵀ + b` (`torch.nn.Linear`): `weight` is `[out, in]`, `bias` `[out]`.
+/// Inputs may have any leading axes (`[…, in]` → `[…, out]`); they fold into the rows of one GEMM.
+public final class Linear: Module {
+    /// `[out, in]`.
+    public let weight: Tensor
+    /// `[out]`, or nil for a layer without bias.
+    public let bias: Tensor?
+    public var isTraining = true
+
+    /// Input features.
+    public var inFeatures: Int { weight.shape[1] }
+    /// Output features.
+    public var outFeatures: Int { weight.shape[0] }
+
+    /// A layer with PyTorch's default init: weight and bias U(±1/√in).
+    public init(inFeatures: Int, outFeatures: Int, bias: Bool = true, generator: inout RandomGenerator) {
+        let bound = Initialization.defaultBound(fanIn: inFeatures)
+        weight = Initialization.uniform([outFeatures, inFeatures], bound: bound, generator: &generator)
+        self.bias = bias ? Initialization.uniform([outFeatures], bound: bound, generator: &generator) : nil
+    }
+
+    /// A layer over given tensors (`weight [out, in]`, `bias [out]`).
+    public init(weight: Tensor, bias: Tensor?) {
+        precondition(weight.rank == 2, "Linear: weight must be [out, in], got \(weight.shape)")
+        precondition(bias == nil || bias!.shape == [weight.shape[0]],
+                     "Linear: bias \(bias!.shape) must be [\(weight.shape[0])] for weight \(weight.shape)")
+        self.weight = weight
+        self.bias = bias
+    }
+
+    public func visit(_ v: ParameterVisitor) {
+        v.param("weight", weight)
+        if let bias { v.param("bias", bias) }
+    }
+
+    /// `[…, in]` → `[…, out]`.
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        precondition(x.shape.last == inFeatures, "Linear: input \(x.shape) must end in \(inFeatures) features")
+        let y = Tensor.matmul(x, weight, transposeB: true)
+        guard let bias else { return y }
+        return y + bias
+    }
+}

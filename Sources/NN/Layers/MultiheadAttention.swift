@@ -1,0 +1,54 @@
+import Tensor
+
+/// Multi-head self-attention with a packed input projection, as `torch.nn.MultiheadAttention` and
+/// open_clip's `Attention` store it: `in_proj_weight [3d, d]` (rows: query, key, value),
+/// `in_proj_bias [3d]`, and `out_proj` (a `Linear(d, d)`).
+///
+/// Forward: one GEMM for Q, K and V together, one rearrangement to `[3, B, H, T, Dh]`, the fused
+/// `Tensor.attention` on `[B, H, T, Dh]` (scale 1/√Dh, optional causal mask), heads merged back to
+/// `[B, T, d]`, then `out_proj`.
+public final class MultiheadAttention: Module {
+    /// `[3d, d]`.
+    public let inProjWeight: Tensor
+    /// `[3d]`.
+    public let inProjBias: Tensor
+    /// `Linear(d, d)`.
+    public let outProj: Linear
+    /// Number of heads.
+    public let heads: Int
+    public var isTraining = true
+
+    /// Model width d.
+    public var width: Int { inProjWeight.shape[1] }
+
+    /// Attention over `width` features split into `heads` heads (`width % heads == 0`), with PyTorch's
+    /// init: `in_proj_weight` Xavier-uniform, both biases zero, `out_proj.weight` U(±1/√d).
+    public init(width: Int, heads: Int, generator: inout RandomGenerator) {
+        precondition(heads > 0 && width % heads == 0, "MultiheadAttention: width \(width) is not divisible by \(heads) heads")
+        self.heads = heads
+        inProjWeight = Initialization.xavierUniform([3 * width, width], generator: &generator)
+        inProjBias = Initialization.zeros([3 * width])
+        outProj = Linear(inFeatures: width, outFeatures: width, generator: &generator)
+        Initialization.rezero(outProj.bias!)
+    }
+
+    public func visit(_ v: ParameterVisitor) {
+        v.param("in_proj_weight", inProjWeight)
+        v.param("in_proj_bias", inProjBias)
+        v.child("out_proj", outProj)
+    }
+
+    /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i.
+    public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
+        precondition(x.rank == 3 && x.shape[2] == width, "MultiheadAttention: input \(x.shape) must be [B, T, \(width)]")
+        let (b, t, d) = (x.shape[0], x.shape[1], width)
+        let dh = d / heads
+        let qkv = Tensor.matmul(x, inProjWeight, transposeB: true) + inProjBias           // [B, T, 3d]
+        let split = qkv.reshaped([b, t, 3, heads, dh]).permuted([2, 0, 3, 1, 4])         // [3, B, H, T, Dh]
+        let q = split.slice(axis: 0, 0..<1).reshaped([b, heads, t, dh])
+        let k = split.slice(axis: 0, 1..<2).reshaped([b, heads, t, dh])
+        let v = split.slice(axis: 0, 2..<3).reshaped([b, heads, t, dh])
+        let o = Tensor.attention(q, k, v, causal: causal)                                 // [B, H, T, Dh]
+        return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, t, d]))
+    }
+}

@@ -1,0 +1,37 @@
+import Tensor
+
+/// A pre-norm transformer block as open_clip's `ResidualAttentionBlock` (no layer scale):
+/// `x = x + attn(ln_1(x))`, then `x = x + mlp(ln_2(x))`.
+public final class ResidualAttentionBlock: Module {
+    /// Norm before attention.
+    public let ln1: LayerNorm
+    /// Self-attention.
+    public let attn: MultiheadAttention
+    /// Norm before the MLP.
+    public let ln2: LayerNorm
+    /// Feed-forward network (hidden width = `Int(width · mlpRatio)`).
+    public let mlp: MLP
+    public var isTraining = true
+
+    /// A block of `width` features, `heads` heads and an MLP of `Int(width · mlpRatio)` hidden units.
+    public init(width: Int, heads: Int, mlpRatio: Double = 4, activation: Activation = .gelu,
+                generator: inout RandomGenerator) {
+        ln1 = LayerNorm(width)
+        attn = MultiheadAttention(width: width, heads: heads, generator: &generator)
+        ln2 = LayerNorm(width)
+        mlp = MLP(width: width, hidden: Int(Double(width) * mlpRatio), activation: activation, generator: &generator)
+    }
+
+    public func visit(_ v: ParameterVisitor) {
+        v.child("ln_1", ln1)
+        v.child("attn", attn)
+        v.child("ln_2", ln2)
+        v.child("mlp", mlp)
+    }
+
+    /// `[B, T, d]` → `[B, T, d]`.
+    public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
+        let h = x + attn(ln1(x), causal: causal)
+        return h + mlp(ln2(h))
+    }
+}
