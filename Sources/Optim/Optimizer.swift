@@ -66,3 +66,23 @@ func validateState(_ tensors: [String: Tensor], parameters: NamedParameters, slo
     if !problems.isEmpty { throw OptimizerStateError(problems) }
     return grouped
 }
+
+extension Optimizer {
+    /// The state grouped by parameter (`["visual.proj": ["exp_avg": …, "exp_avg_sq": …, "step": …]]`), the
+    /// shape of a checkpoint's `/optimizer/<name>/<slot>` groups.
+    public func stateByParameter() -> [String: [String: Tensor]] {
+        var out: [String: [String: Tensor]] = [:]
+        for (key, t) in stateTensors() {
+            guard let slash = key.lastIndex(of: "/") else { continue }
+            out[String(key[..<slash]), default: [:]][String(key[key.index(after: slash)...])] = t
+        }
+        return out
+    }
+
+    /// Restores state grouped by parameter (see `stateByParameter()`), checked as `loadStateTensors`.
+    public func loadState(byParameter grouped: [String: [String: Tensor]], parameters: NamedParameters) throws {
+        var flat: [String: Tensor] = [:]
+        for (name, slots) in grouped { for (slot, t) in slots { flat[name + "/" + slot] = t } }
+        try loadStateTensors(flat, parameters: parameters)
+    }
+}
