@@ -46,6 +46,8 @@ let package = Package(
                        providers: [.apt(["libturbojpeg0-dev"])]),
         .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                        providers: [.apt(["libpng-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
 
         // The engine.
         .target(name: "Tensor", dependencies: ["COpenBLAS"]),
@@ -55,7 +57,8 @@ let package = Package(
         // Layers and models, optimizers, data, checkpoints.
         .target(name: "NN", dependencies: ["Tensor", "Components"]),
         .target(name: "Optim", dependencies: ["Tensor", "Components"]),
-        .target(name: "Data", dependencies: ["Tensor", "Components", "CTurboJPEG", "CPNG"]),
+        .target(name: "Data", dependencies: ["Tensor", "Components", "CTurboJPEG", "CPNG", "CZlib"],
+                resources: [.copy("Resources/mnist_5k.csv.gz")]),
         .target(name: "Checkpoint", dependencies: ["Tensor", "CHDF5"]),
         // The method: encoders, gates, losses, objectives, trainer, evaluators.
         .target(name: "ALIP", dependencies: ["Tensor", "Components", "NN", "Optim", "Data", "Checkpoint"]),
