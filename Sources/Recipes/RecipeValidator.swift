@@ -67,7 +67,8 @@ final class RecipeValidator {
                        notes: [Diagnostic.Note] = []) {
         var notes = notes
         if location.origin == top || { if case .override = location.origin { return true } else { return false } }() {
-            if let a = ancestors.last(where: { $0.key.origin != location.origin && !$0.path.isEmpty }), case .file = a.key.origin {
+            if let a = ancestors.last(where: { $0.key.origin != location.origin && $0.key.origin != top && !$0.path.isEmpty }),
+               case .file = a.key.origin {
                 notes.append(.init("'\(a.path)' comes from ", location: a.key, suffix: " (extends)"))
             }
         } else if case .file(let url) = location.origin, case .file(let topURL) = top {

@@ -177,7 +177,10 @@ final class RecipeFolder {
             _ = try load(name, overrides: overrides, checks: checks)
             return nil
         } catch let e as RecipeErrors {
-            return e.render(relativeTo: url)
+            let t = e.render(relativeTo: url)
+            // DUMP=/tmp/x.txt appends the rendered text, for updating the snapshots after a deliberate change.
+            if let dump = ProcessInfo.processInfo.environment["DUMP"] { try? (t + "\n=====\n").appendToFile(dump) }
+            return t
         } catch {
             return "unexpected: \(error)"
         }
@@ -207,3 +210,10 @@ schedule: {type: one-cycle}
 train: {batch_size: 16, steps: 100}
 
 """
+
+extension String {
+    func appendToFile(_ p: String) throws {
+        if let h = FileHandle(forWritingAtPath: p) { h.seekToEndOfFile(); h.write(Data(utf8)); h.closeFile() }
+        else { try write(toFile: p, atomically: true, encoding: .utf8) }
+    }
+}
