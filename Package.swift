@@ -75,10 +75,10 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
         .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
-        .testTarget(name: "OptimTests", dependencies: ["Optim", "TestSupport"]),
+        .testTarget(name: "OptimTests", dependencies: ["Optim", "Checkpoint", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
-        .testTarget(name: "ALIPTests", dependencies: ["ALIP", "TestSupport"]),
+        .testTarget(name: "ALIPTests", dependencies: ["ALIP", "Checkpoint", "TestSupport"]),
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Components", "TestSupport"]),
         // End-to-end tests run the built `alip` executable.
         .testTarget(name: "CLITests", dependencies: ["alip", "TestSupport"]),
