@@ -19,6 +19,7 @@ public struct LinearProbeEvaluator: Evaluator, Component {
         EvaluatorParameters.name,
     ]
 
+    /// The metric prefix (`name:`, else the type name).
     public let name: String
     /// The training manifest (resolved).
     public let trainManifest: URL

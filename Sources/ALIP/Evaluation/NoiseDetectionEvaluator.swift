@@ -12,6 +12,7 @@ public struct NoiseDetectionEvaluator: Evaluator, Component {
     public static let summary = "ROC-AUC and precision/recall of gate weights for flagging the corrupted training samples"
     public static let parameters: [ParameterSpec] = [EvaluatorParameters.name]
 
+    /// The metric prefix (`name:`, else the type name).
     public let name: String
 
     /// A noise-detection evaluator.

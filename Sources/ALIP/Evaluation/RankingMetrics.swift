@@ -25,10 +25,13 @@ public enum RankingMetrics {
             if best < 0 || s > bestScore || (s == bestScore && p < best) { best = p; bestScore = s }
         }
         if best < 0 { return n }
-        var ahead = 0
-        for j in 0..<best where row[j] >= bestScore { ahead += 1 }
-        for j in (best + 1)..<n where row[j] > bestScore { ahead += 1 }
-        return ahead
+        // Ahead: a higher score, or an equal one at a lower index (Int32 lanes so the loops vectorise).
+        var ahead: Int32 = 0
+        var j = 0
+        while j < best { ahead &+= row[j] >= bestScore ? 1 : 0; j += 1 }
+        j = best + 1
+        while j < n { ahead &+= row[j] > bestScore ? 1 : 0; j += 1 }
+        return Int(ahead)
     }
 
     /// The rank of each row's best positive in a row-major `[rows, cols]` similarity matrix.
@@ -48,26 +51,35 @@ public enum RankingMetrics {
     /// `positiveRow[c]`: the number of rows ordered ahead of it (ties: lower row first).
     public static func columnRanks(_ s: UnsafePointer<Float>, rows: Int, cols: Int, positiveRow: [Int]) -> [Int] {
         precondition(positiveRow.count == cols, "columnRanks: \(positiveRow.count) positives for \(cols) columns")
+        precondition(rows < Int(Int32.max), "columnRanks: too many rows")
         var ranks = [Int](repeating: 0, count: cols)
         ranks.withUnsafeMutableBufferPointer { out in
             let out = out
-            // Each chunk owns a range of columns and sweeps all rows over it (row-major, cache friendly).
-            Engine.parallelFor(cols, minChunk: 64) { range in
-                let width = range.count
-                var pos = [Float](repeating: .nan, count: width)
-                var count = [Int](repeating: 0, count: width)
-                for (o, c) in range.enumerated() {
-                    let p = positiveRow[c]
-                    if p >= 0 && p < rows { pos[o] = s[p * cols + c] }
+            // Each chunk owns a range of columns and sweeps all rows over it (row-major, cache friendly,
+            // branch-free so the inner loop vectorises): a row is ahead when it scores higher, or equal
+            // with a lower row index.
+            Engine.parallelFor(cols, minChunk: 256) { range in
+                let width = range.count, c0 = range.lowerBound
+                let pos = UnsafeMutablePointer<Float>.allocate(capacity: width)
+                let prow = UnsafeMutablePointer<Int32>.allocate(capacity: width)
+                let count = UnsafeMutablePointer<Int32>.allocate(capacity: width)
+                defer { pos.deallocate(); prow.deallocate(); count.deallocate() }
+                count.initialize(repeating: 0, count: width)
+                for o in 0..<width {
+                    let p = positiveRow[c0 + o]
+                    let valid = p >= 0 && p < rows
+                    pos[o] = valid ? s[p * cols + c0 + o] : .nan
+                    prow[o] = Int32(valid ? p : 0)
                 }
                 for r in 0..<rows {
-                    let row = s + r * cols + range.lowerBound
+                    let row = s + r * cols + c0, r32 = Int32(r)
                     for o in 0..<width {
                         let v = row[o], t = pos[o]
-                        if v > t || (v == t && r < positiveRow[range.lowerBound + o]) { count[o] += 1 }
+                        let gt: Int32 = v > t ? 1 : 0, eq: Int32 = v == t ? 1 : 0, before: Int32 = r32 < prow[o] ? 1 : 0
+                        count[o] &+= gt | (eq & before)
                     }
                 }
-                for o in 0..<width { out[range.lowerBound + o] = pos[o].isNaN ? rows : count[o] }
+                for o in 0..<width { out[c0 + o] = pos[o].isNaN ? rows : Int(count[o]) }
             }
         }
         return ranks

@@ -18,6 +18,7 @@ public struct RetrievalEvaluator: Evaluator, Component {
         EvaluatorParameters.name,
     ]
 
+    /// The metric prefix (`name:`, else the type name).
     public let name: String
     /// The manifest (resolved).
     public let manifest: URL

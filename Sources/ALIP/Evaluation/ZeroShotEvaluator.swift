@@ -22,6 +22,7 @@ public struct ZeroShotEvaluator: Evaluator, Component {
         EvaluatorParameters.name,
     ]
 
+    /// The metric prefix (`name:`, else the type name).
     public let name: String
     /// The manifest (resolved).
     public let manifest: URL
