@@ -9,7 +9,15 @@ struct ALIPCommand: ParsableCommand {
         abstract: "ALIP and CLIP language-image pre-training from YAML recipes.",
         subcommands: [
             // One line per subcommand; each lives in a file named after it.
+            TrainCommand.self,
+            SweepCommand.self,
+            EvalCommand.self,
+            ValidateCommand.self,
+            ComponentsCommand.self,
             InspectCommand.self,
+            ParityCommand.self,
+            DemoCommand.self,
+            DataCommand.self,
             BenchCommand.self,
         ]
     )

@@ -31,7 +31,9 @@ public struct SweepSpec: Sendable {
     /// Reads the block (logging problems); nil when it is unusable.
     static func parse(_ node: RecipeNode, validator: RecipeValidator, log: DiagnosticLog) -> SweepSpec? {
         let before = log.diagnostics.count
-        guard case .map(let v)? = validator.validateSection(node, specs: RecipeSchema.sweep, path: "sweep") else { return nil }
+        // Keep going after errors in the block itself, so the axes' problems are reported too.
+        var v: [String: ConfigValue] = [:]
+        if case .map(let m)? = validator.validateSection(node, specs: RecipeSchema.sweep, path: "sweep") { v = m }
         func axes(_ name: String) -> [Axis] {
             guard let entries = node[name]?.entries else { return [] }
             var out: [Axis] = []

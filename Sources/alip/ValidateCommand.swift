@@ -1,0 +1,42 @@
+import ArgumentParser
+import Foundation
+import ALIP
+import Recipes
+
+/// `alip validate RECIPE…`: parse, merge, override and check recipes (every sweep variant too) without
+/// training. Exit 0 when all are valid (printing each one's components), 1 with every error otherwise.
+struct ValidateCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "validate",
+        abstract: "Check recipes (extends, --set, every key, every sweep variant) without training.")
+
+    @Argument(help: "Recipe files.")
+    var recipes: [String]
+
+    @Option(name: .customLong("set"), help: "Override a key: --set train.steps=500 (repeatable).")
+    var overrides: [String] = []
+
+    @Flag(name: .customLong("print"), help: "Print each resolved recipe's YAML.")
+    var printYAML = false
+
+    func run() throws {
+        var failed = false
+        for path in recipes {
+            do {
+                let recipe = try RecipeLoader.load(URL(fileURLWithPath: path), overrides: overrides, registry: .builtin)
+                let variants = recipe.sweep == nil ? [] : try RecipeLoader.variants(of: recipe, registry: .builtin)
+                print("\(path): ok (\(recipe.name))")
+                for line in recipe.summaryLines { print("  \(line)") }
+                // LEAD: add the parameter count / memory estimate of the built model here.
+                if let sweep = recipe.sweep {
+                    print("  sweep: \(variants.count) runs (\(sweep.grid.count) grid, \(sweep.zip.count) zip axes, repeat \(sweep.repeats))")
+                }
+                if printYAML { print(recipe.yaml) }
+            } catch let e as RecipeErrors {
+                failed = true
+                FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            }
+        }
+        if failed { throw ExitCode.failure }
+    }
+}
