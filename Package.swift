@@ -1,7 +1,29 @@
-// swift-tools-version:6.0
+// swift-tools-version:6.1
 // alip-swift: ALIP and CLIP language-image pre-training as YAML recipes over registered components.
 // Layering (one way): alip (CLI) → Recipes → ALIP → NN / Optim / Data / Checkpoint → Tensor → C libraries.
+import Foundation
 import PackageDescription
+
+// Component modules under Plugins/ (Docs/extending.md): every folder `Plugins/<Name>/` with a `Sources/`
+// folder becomes a module `<Name>` linked into `alip`, and `Plugins/<Name>/Tests/` a test target
+// `<Name>Tests`. The GeneratePluginList build-tool plugin writes the list the executable registers, so a
+// new plugin needs no edit under Sources/ or here.
+let packageRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent()
+func isDirectory(_ url: URL) -> Bool {
+    var isDir: ObjCBool = false
+    return FileManager.default.fileExists(atPath: url.path, isDirectory: &isDir) && isDir.boolValue
+}
+let pluginModules: [String] = ((try? FileManager.default.contentsOfDirectory(atPath: packageRoot.appendingPathComponent("Plugins").path)) ?? [])
+    .filter { isDirectory(packageRoot.appendingPathComponent("Plugins/\($0)/Sources")) }
+    .sorted()
+let pluginTargets: [Target] = pluginModules.flatMap { name -> [Target] in
+    var targets: [Target] = [.target(name: name, dependencies: ["ALIP"], path: "Plugins/\(name)/Sources")]
+    if isDirectory(packageRoot.appendingPathComponent("Plugins/\(name)/Tests")) {
+        targets.append(.testTarget(name: "\(name)Tests", dependencies: [.target(name: name), "ALIP", "TestSupport"],
+                                   path: "Plugins/\(name)/Tests"))
+    }
+    return targets
+}
 
 let package = Package(
     name: "alip-swift",
@@ -41,9 +63,10 @@ let package = Package(
         .target(name: "Recipes", dependencies: ["ALIP", "Components", .product(name: "Yams", package: "Yams")]),
         // The command line.
         .executableTarget(name: "alip", dependencies: [
-            "Recipes", "ALIP",
+            "Recipes", "ALIP", "Components", "Checkpoint",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
-        ]),
+        ] + pluginModules.map { .target(name: $0) }, plugins: ["GeneratePluginList"]),
+        .plugin(name: "GeneratePluginList", capability: .buildTool(), path: "BuildTools/GeneratePluginList"),
 
         // Tests.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
@@ -56,5 +79,5 @@ let package = Package(
         .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Components", "TestSupport"]),
         // End-to-end tests run the built `alip` executable.
         .testTarget(name: "CLITests", dependencies: ["alip", "TestSupport"]),
-    ]
+    ] + pluginTargets
 )

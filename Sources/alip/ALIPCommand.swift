@@ -1,3 +1,4 @@
+import ALIP
 import ArgumentParser
 
 /// The `alip` command line: train, sweep, evaluate, validate and inspect recipes and checkpoints.
@@ -8,6 +9,10 @@ struct ALIPCommand: ParsableCommand {
         abstract: "ALIP and CLIP language-image pre-training from YAML recipes.",
         subcommands: [
             // One line per subcommand; each lives in a file named after it.
+            InspectCommand.self,
         ]
     )
 }
+
+/// Every registered component: the built-in tables and those of the modules under `Plugins/`.
+let registry: Registry = pluginRegistries.reduce(Registry.builtin) { $0.merging($1) }
