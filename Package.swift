@@ -74,7 +74,7 @@ let package = Package(
         // Tests.
         .target(name: "TestSupport", dependencies: ["Tensor"], path: "Tests/TestSupport"),
         .testTarget(name: "TensorTests", dependencies: ["Tensor", "TestSupport"]),
-        .testTarget(name: "NNTests", dependencies: ["NN", "TestSupport"]),
+        .testTarget(name: "NNTests", dependencies: ["NN", "Checkpoint", "TestSupport"]),
         .testTarget(name: "OptimTests", dependencies: ["Optim", "Checkpoint", "TestSupport"]),
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
