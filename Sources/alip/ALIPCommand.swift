@@ -8,6 +8,7 @@ struct ALIPCommand: ParsableCommand {
         abstract: "ALIP and CLIP language-image pre-training from YAML recipes.",
         subcommands: [
             // One line per subcommand; each lives in a file named after it.
+            DataCommand.self,
         ]
     )
 }
