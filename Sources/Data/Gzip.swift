@@ -33,4 +33,16 @@ public enum Gzip {
         }
         return out
     }
+
+    /// Writes `bytes` gzip-compressed to `url`.
+    public static func write(_ bytes: [UInt8], to url: URL) throws {
+        guard let f = gzopen(url.path, "wb") else {
+            throw DataError(file: url.path, "cannot open the file for writing; check the folder exists and is writable")
+        }
+        let n = bytes.withUnsafeBytes { gzwrite(f, $0.baseAddress, UInt32($0.count)) }
+        let rc = gzclose(f)
+        guard Int(n) == bytes.count || bytes.isEmpty, rc == Z_OK else {
+            throw DataError(file: url.path, "writing gzip data failed (disk full?)")
+        }
+    }
 }

@@ -148,4 +148,25 @@ public enum ImageCodec {
         guard rc == 0, let b = buf else { throw DataError(file: "<jpeg encoder>", "JPEG encoding failed (\(tjError(h)))") }
         return Array(UnsafeBufferPointer(start: b, count: Int(size)))
     }
+
+    /// Encodes an RGB or gray image as an 8-bit PNG (libpng's simplified API).
+    public static func encodePNG(_ image: Image) throws -> [UInt8] {
+        var img = png_image()
+        img.version = UInt32(PNG_IMAGE_VERSION)
+        img.width = UInt32(image.width)
+        img.height = UInt32(image.height)
+        img.format = image.channels == 3 ? UInt32(PNG_FORMAT_FLAG_COLOR) : 0
+        let src = image.interleavedBytes()
+        var size = 0
+        // First call sizes the buffer, second writes it.
+        let ok1 = src.withUnsafeBufferPointer { png_image_write_to_memory(&img, nil, &size, 0, $0.baseAddress, 0, nil) }
+        guard ok1 != 0, size > 0 else { png_image_free(&img); throw DataError(file: "<png encoder>", "PNG encoding failed") }
+        var out = [UInt8](repeating: 0, count: size)
+        let ok2 = src.withUnsafeBufferPointer { s in
+            out.withUnsafeMutableBytes { png_image_write_to_memory(&img, $0.baseAddress, &size, 0, s.baseAddress, 0, nil) }
+        }
+        png_image_free(&img)
+        guard ok2 != 0 else { throw DataError(file: "<png encoder>", "PNG encoding failed") }
+        return Array(out.prefix(size))
+    }
 }
