@@ -1,4 +1,6 @@
 @_exported import Components
+import Data
+import NN
 import Optim
 
 /// The ALIP module's registered components (the method's gates, losses and objectives), one line each.
@@ -18,5 +20,7 @@ public enum ALIPComponents {
 /// The built-in components, one line each: the table a reader follows from a recipe's `type:` to the
 /// source file (each type lives in a file named after it). Other modules' tables are merged here.
 extension Registry {
-    public static let builtin = Registry(origin: "built-in", ALIPComponents.entries + OptimComponents.entries)
+    public static let builtin = Registry(origin: "built-in",
+        NNComponents.entries + DataComponents.entries + OptimComponents.entries
+        + ALIPComponents.entries + EvaluationComponents.entries)
 }

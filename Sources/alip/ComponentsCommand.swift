@@ -15,7 +15,7 @@ struct ComponentsCommand: ParsableCommand {
     @Flag(help: "JSON output.")
     var json = false
 
-    @Flag(help: "The Markdown recipe reference (Docs/recipe-reference.md).")
+    @Flag(help: "The Markdown recipe reference of the built-in components (Docs/recipe-reference.md).")
     var markdown = false
 
     func run() throws {
@@ -28,7 +28,7 @@ struct ComponentsCommand: ParsableCommand {
             only = s
         }
         if markdown { print(ComponentCatalog.markdown(.builtin), terminator: "") }
-        else if json { print(ComponentCatalog.json(.builtin, slot: only), terminator: "") }
-        else { print(ComponentCatalog.text(.builtin, slot: only), terminator: "") }
+        else if json { print(ComponentCatalog.json(registry, slot: only), terminator: "") }
+        else { print(ComponentCatalog.text(registry, slot: only), terminator: "") }
     }
 }

@@ -31,8 +31,8 @@ struct SweepCommand: ParsableCommand {
         let resolved: ResolvedRecipe
         let variants: [SweepVariant]
         do {
-            resolved = try RecipeLoader.load(URL(fileURLWithPath: recipe), overrides: overrides, registry: .builtin)
-            variants = try RecipeLoader.variants(of: resolved, registry: .builtin)
+            resolved = try RecipeLoader.load(URL(fileURLWithPath: recipe), overrides: overrides, registry: registry)
+            variants = try RecipeLoader.variants(of: resolved, registry: registry)
         } catch let e as RecipeErrors {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
             throw ExitCode.failure
@@ -46,10 +46,14 @@ struct SweepCommand: ParsableCommand {
             print("\(variants.count) runs in \(outDir.path)")
             return
         }
+        let registry = registry
         let outcome = try SweepRunner.run(variants, in: outDir, jobs: jobs) { recipe, runDirectory in
-            // LEAD: call the trainer here: train `recipe` in `runDirectory` (it writes summary.json there).
-            _ = (recipe, runDirectory)
-            throw ValidationError("training is not wired into `alip sweep` yet")
+            // A variant stopped midway continues from its newest checkpoint.
+            let resume = RunDirectory(runDirectory).latestCheckpoint
+            _ = try RecipeRun.train(recipe, in: runDirectory, registry: registry, resume: resume) { trainer in
+                trainer.log = logLine
+                trainer.isTerminal = false
+            }
         }
         let report = SweepReport.collect(variants, in: outDir, metrics: resolved.sweep?.metrics ?? [])
         try report.write(to: outDir, title: resolved.name)

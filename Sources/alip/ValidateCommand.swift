@@ -23,8 +23,8 @@ struct ValidateCommand: ParsableCommand {
         var failed = false
         for path in recipes {
             do {
-                let recipe = try RecipeLoader.load(URL(fileURLWithPath: path), overrides: overrides, registry: .builtin)
-                let variants = recipe.sweep == nil ? [] : try RecipeLoader.variants(of: recipe, registry: .builtin)
+                let recipe = try RecipeLoader.load(URL(fileURLWithPath: path), overrides: overrides, registry: registry)
+                let variants = recipe.sweep == nil ? [] : try RecipeLoader.variants(of: recipe, registry: registry)
                 print("\(path): ok (\(recipe.name))")
                 for line in recipe.summaryLines { print("  \(line)") }
                 // LEAD: add the parameter count / memory estimate of the built model here.
