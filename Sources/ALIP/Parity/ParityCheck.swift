@@ -34,9 +34,9 @@ public enum ParityCheck {
         let configJSON = try file.stringAttribute("config")
         let config: CLIPConfig
         do { config = try JSONDecoder().decode(CLIPConfig.self, from: Data(configJSON.utf8)) }
-        catch { throw HDF5Error(file: url.path, object: "/ (attribute config)", message: "not a model config: \(error)") }
+        catch { throw HDF5Error(file: url, object: "/ (attribute config)", "not a model config: \(error)") }
         var generator = RandomGenerator(seed: 0)
-        let model = try DualEncoder(config: config, generator: &generator)
+        let model = DualEncoder(config: config, generator: &generator)
         let params = model.namedParameters()
         try loadParameters(try file.tensors(under: "/params"), into: params, file: url)
 
@@ -48,7 +48,7 @@ public enum ParityCheck {
         }
         func tokens(_ path: String) throws -> [[Int32]] {
             let (shape, values) = try file.int32s(path)
-            guard shape.count == 2 else { throw HDF5Error(file: url.path, object: path, message: "expected [B, context] tokens, got \(shape)") }
+            guard shape.count == 2 else { throw HDF5Error(file: url, object: path, "expected [B, context] tokens, got \(shape)") }
             return (0..<shape[0]).map { Array(values[($0 * shape[1])..<(($0 + 1) * shape[1])]) }
         }
 
