@@ -5,8 +5,9 @@ import Tensor
 /// captioner's `caption` (content-focused, generic, sometimes wrong) and simulated web alt-text
 /// `raw_text` (specific but unreliable). `Docs/digit-scenes.md` documents every field and probability.
 ///
-/// Train and test scenes draw from disjoint source digits (the shipped file's first 4,000 and last
-/// 1,000 digits), so the test set shows unseen handwriting.
+/// Train and test scenes draw from disjoint source digits (of each class, the first 80% in the shipped
+/// file's order train, the rest test; the file is sorted by class), so the test set shows unseen
+/// handwriting of every class.
 public enum DigitScenes {
     /// Generator settings (defaults as documented).
     public struct Options: Sendable, Equatable {
@@ -35,9 +36,25 @@ public enum DigitScenes {
         ("yellow", (0.95, 0.90, 0.10)), ("cyan", (0.10, 0.85, 0.90)), ("magenta", (0.90, 0.10, 0.85)),
         ("white", (0.95, 0.95, 0.95)), ("orange", (1.00, 0.55, 0.05)),
     ]
-    /// Index of the first test source digit in the shipped file.
-    public static let testPoolStart = 4000
-    static let formatVersion = 1
+    /// Fraction of each class's source digits reserved for the test scenes.
+    public static let testFraction = 0.2
+
+    /// The source digits of each split: per class, the first `1 − testFraction` of its digits in file
+    /// order for training and the rest for testing — disjoint, and both cover every class (a split by
+    /// position alone would give the test set only the last classes, as the shipped file is sorted).
+    public static func sourcePools(labels: [Int]) -> (train: [Int], test: [Int]) {
+        var byClass: [Int: [Int]] = [:]
+        for (i, l) in labels.enumerated() { byClass[l, default: []].append(i) }
+        var train: [Int] = [], test: [Int] = []
+        for l in byClass.keys.sorted() {
+            let idx = byClass[l]!
+            let cut = idx.count - max(1, Int((Double(idx.count) * testFraction).rounded()))
+            train += idx[..<max(cut, 0)]
+            test += idx[max(cut, 0)...]
+        }
+        return (train, test)
+    }
+    static let formatVersion = 2
 
     /// One digit in a scene.
     public struct Digit: Sendable, Equatable {
@@ -66,12 +83,12 @@ public enum DigitScenes {
     }
 
     /// Draws a scene's content.
-    static func drawScene(pool: Range<Int>, labels: [Int], rng: inout RandomGenerator) -> Scene {
+    static func drawScene(pool: [Int], labels: [Int], rng: inout RandomGenerator) -> Scene {
         let two = rng.nextUniform() < 0.5
         let horizontal = rng.nextUniform() < 0.5
         let slots = two ? [0, 1] : [rng.nextInt(below: 2)]
         let digits = slots.map { slot -> Digit in
-            let src = pool.lowerBound + rng.nextInt(below: pool.count)
+            let src = pool[rng.nextInt(below: pool.count)]
             return Digit(label: labels[src], color: rng.nextInt(below: colors.count), large: rng.nextUniform() < 0.5, slot: slot, source: src)
         }
         return Scene(digits: digits, horizontal: horizontal)
@@ -213,12 +230,13 @@ public enum DigitScenes {
                                 options: Options = Options(), source: URL? = nil) throws {
         precondition(train >= 0 && test >= 0, "DigitScenes.generate: counts must be non-negative")
         let mnist = try source.map(MNISTDigits.init(contentsOf:)) ?? MNISTDigits.bundled()
-        guard mnist.images.count > testPoolStart else {
-            throw DataError(file: source?.path ?? "mnist_5k.csv.gz", "needs more than \(testPoolStart) digits, found \(mnist.images.count)")
+        let pools = sourcePools(labels: mnist.labels)
+        guard !pools.train.isEmpty, !pools.test.isEmpty else {
+            throw DataError(file: source?.path ?? "mnist_5k.csv.gz", "needs digits for both splits, found \(mnist.images.count)")
         }
         let fm = FileManager.default
         try fm.createDirectory(at: dir, withIntermediateDirectories: true)
-        for (split, count, pool, salt) in [("train", train, 0..<testPoolStart, UInt64(1)), ("test", test, testPoolStart..<mnist.images.count, UInt64(2))] {
+        for (split, count, pool, salt) in [("train", train, pools.train, UInt64(1)), ("test", test, pools.test, UInt64(2))] {
             let folder = dir.appendingPathComponent(split)
             try? fm.removeItem(at: folder)
             try fm.createDirectory(at: folder, withIntermediateDirectories: true)

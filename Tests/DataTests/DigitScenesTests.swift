@@ -36,13 +36,27 @@ import Tensor
         #expect(try Foundation.Data(contentsOf: dir.appendingPathComponent("train/00007.jpg")) == Foundation.Data(contentsOf: again.appendingPathComponent("train/00007.jpg")))
     }
 
+    @Test func splitsAreDisjointAndCoverEveryClass() throws {
+        let labels = try MNISTDigits.bundled().labels
+        let (train, test) = DigitScenes.sourcePools(labels: labels)
+        #expect(Set(train).isDisjoint(with: test))
+        #expect(train.count + test.count == labels.count)
+        #expect(Set(train.map { labels[$0] }) == Set(0...9))
+        #expect(Set(test.map { labels[$0] }) == Set(0...9))
+        for c in 0...9 {   // about a fifth of each class is held out
+            let n = labels.filter { $0 == c }.count, held = test.filter { labels[$0] == c }.count
+            #expect(abs(Double(held) / Double(n) - DigitScenes.testFraction) < 0.01)
+        }
+    }
+
     @Test func captionsAndRawTextsFollowTheirRules() throws {
         let mnist = try MNISTDigits.bundled()
         var rng = RandomGenerator(seed: 11)
         var detailed = 0, rawMentionsSizeOrPosition = 0
         for _ in 0..<400 {
-            let scene = DigitScenes.drawScene(pool: 0..<4000, labels: mnist.labels, rng: &rng)
-            #expect(scene.digits.allSatisfy { $0.source < DigitScenes.testPoolStart })
+            let pool = DigitScenes.sourcePools(labels: mnist.labels).train
+            let scene = DigitScenes.drawScene(pool: pool, labels: mnist.labels, rng: &rng)
+            #expect(scene.digits.allSatisfy { pool.contains($0.source) })
             #expect(scene.digits.count == 1 || scene.digits.map(\.slot) == [0, 1])
             // With no errors the caption names every digit and colour, in order.
             let cap = DigitScenes.caption(scene, errorRate: 0, rng: &rng)
