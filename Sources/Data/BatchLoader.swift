@@ -120,8 +120,8 @@ struct BatchBuilder: Sendable {
     /// The image of one sample, seeded by (seed, epoch, row) so augmentation is independent of threads.
     func image(_ s: LoaderSample, epoch: Int) throws -> [Float] {
         var rng = RandomGenerator(seed: Self.mix(Self.mix(options.seed ^ 0xA11C_E5ED, UInt64(epoch)), UInt64(s.row.index)))
-        let decoded = try ImageCodec.decode(contentsOf: s.row.imageURL, minShortSide: imageSize)
-        let out = try pipeline.apply(decoded, rng: &rng)
+        var out = try ImageCodec.decode(contentsOf: s.row.imageURL, minShortSide: imageSize)
+        try pipeline.apply(&out, rng: &rng)
         guard out.channels == 3, out.width == imageSize, out.height == imageSize else {
             throw ImageDecodeError(problem: .unsupportedFormat,
                                    message: "the transforms produced \(out.channels)×\(out.height)×\(out.width) but image_size is \(imageSize) (3×\(imageSize)×\(imageSize) expected); fix the dataset's transforms")

@@ -21,12 +21,11 @@ public struct CenterCrop: ImageTransform, Component {
         self.init(size: try TransformSupport.size(config, context))
     }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
-        var img = image
-        if img.width < size || img.height < size { img = Self.pad(img, toAtLeast: size) }
-        let top = Int((Double(img.height - size) / 2).rounded(.toNearestOrEven))
-        let left = Int((Double(img.width - size) / 2).rounded(.toNearestOrEven))
-        return Self.crop(img, x: left, y: top, width: size, height: size)
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
+        if image.width < size || image.height < size { image = Self.pad(image, toAtLeast: size) }
+        let top = Int((Double(image.height - size) / 2).rounded(.toNearestOrEven))
+        let left = Int((Double(image.width - size) / 2).rounded(.toNearestOrEven))
+        image = Self.crop(image, x: left, y: top, width: size, height: size)
     }
 
     /// The box (`x`, `y`, `width`, `height`) of `image`, which must lie inside it.

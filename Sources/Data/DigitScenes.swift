@@ -78,6 +78,11 @@ public enum DigitScenes {
         horizontal ? (slot == 0 ? "left" : "right") : (slot == 0 ? "top" : "bottom")
     }
 
+    /// "on the left", "on the right", "at the top", "at the bottom".
+    static func positionPhrase(_ slot: Int, horizontal: Bool) -> String {
+        (horizontal ? "on the " : "at the ") + positionName(slot, horizontal: horizontal)
+    }
+
     static func article(_ word: String) -> String {
         ["a", "e", "i", "o", "u"].contains(word.prefix(1)) ? "an" : "a"
     }
@@ -140,7 +145,7 @@ public enum DigitScenes {
     public static func describe(_ scene: Scene) -> String {
         scene.digits.map { d in
             let size = d.large ? "large" : "small"
-            return "\(article(size)) \(size) \(colors[d.color].name) \(classNames[d.label]) on the \(positionName(d.slot, horizontal: scene.horizontal))"
+            return "\(article(size)) \(size) \(colors[d.color].name) \(classNames[d.label]) \(positionPhrase(d.slot, horizontal: scene.horizontal))"
         }.joined(separator: " and ")
     }
 
@@ -168,7 +173,7 @@ public enum DigitScenes {
             var phrase = "\(article(words[0])) " + words.joined(separator: " ")
             if detailed {
                 let slot = rng.nextDouble() < errorRate ? 1 - d.slot : d.slot
-                phrase += " on the \(positionName(slot, horizontal: scene.horizontal))"
+                phrase += " " + positionPhrase(slot, horizontal: scene.horizontal)
             }
             return phrase
         }
@@ -208,7 +213,7 @@ public enum DigitScenes {
             return pieces.map { p -> String in
                 var p = p
                 var tail = ""
-                if let last = p.last, ["left", "right", "top", "bottom"].contains(last) { p.removeLast(); tail = (p.isEmpty ? "" : " ") + "on the \(last)" }
+                if let last = p.last, ["left", "right", "top", "bottom"].contains(last) { p.removeLast(); tail = (p.isEmpty ? "" : " ") + (["left", "right"].contains(last) ? "on the " : "at the ") + last }
                 return p.joined(separator: " ") + tail
             }.joined(separator: " and ")
         case 2:   // slug

@@ -12,8 +12,8 @@ public struct GrayscaleToRGB: ImageTransform, Component {
 
     public init(config: ComponentConfig, context: BuildContext) throws { self.init() }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
-        guard image.channels == 1 else { return image }
-        return Image(width: image.width, height: image.height, channels: 3, pixels: image.pixels + image.pixels + image.pixels)
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
+        guard image.channels == 1 else { return }
+        image = Image(width: image.width, height: image.height, channels: 3, pixels: image.pixels + image.pixels + image.pixels)
     }
 }

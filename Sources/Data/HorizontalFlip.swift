@@ -18,16 +18,14 @@ public struct HorizontalFlip: ImageTransform, Component {
 
     public init(config: ComponentConfig, context: BuildContext) throws { self.init(p: config.float("p")) }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
-        guard rng.nextUniform() < p else { return image }
-        var out = image
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
+        guard rng.nextUniform() < p else { return }
         let w = image.width
         for c in 0..<image.channels {
             for r in 0..<image.height {
                 let row = (c * image.height + r) * w
-                for j in 0..<w { out.pixels[row + j] = image.pixels[row + w - 1 - j] }
+                for j in 0..<(w / 2) { image.pixels.swapAt(row + j, row + w - 1 - j) }
             }
         }
-        return out
     }
 }

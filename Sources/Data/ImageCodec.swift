@@ -19,7 +19,7 @@ public struct ImageDecodeError: Error, Sendable, CustomStringConvertible {
 /// as errors: a partly grey image is a silent wrong sample.
 public enum ImageCodec {
     /// Reads and decodes the image at `url`. With `minShortSide`, large JPEGs decode at the smallest
-    /// DCT scale (1/8 … 1) whose shorter side is still at least `minShortSide`.
+    /// DCT scale (1/8, 1/4, 1/2 or 1) whose shorter side is still at least `minShortSide`.
     public static func decode(contentsOf url: URL, minShortSide: Int? = nil) throws -> Image {
         let bytes: [UInt8]
         do { bytes = [UInt8](try Foundation.Data(contentsOf: url)) } catch {
@@ -73,7 +73,8 @@ public enum ImageCodec {
                 var best: (Int32, Int32)? = nil
                 for k in 0..<Int(n) {
                     let f = factors[k]
-                    guard f.num <= f.denom else { continue }   // never upscale
+                    // Never upscale; only 1/8, 1/4, 1/2 and 1 (libjpeg-turbo's fast, SIMD paths).
+                    guard f.num <= f.denom, f.num == 1 || f.num == f.denom, [1, 2, 4, 8].contains(f.denom / f.num) else { continue }
                     let cw = (w * f.num + f.denom - 1) / f.denom, ch = (ht * f.num + f.denom - 1) / f.denom
                     guard min(cw, ch) >= Int32(target) else { continue }
                     if best == nil || cw * ch < best!.0 * best!.1 { best = (cw, ch) }

@@ -4,8 +4,17 @@ import Tensor
 /// given, which the loader seeds per (run seed, epoch, row), so a sample's augmentation does not
 /// depend on thread timing or batch composition.
 public protocol ImageTransform: Sendable {
-    /// The transformed image.
-    func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image
+    /// Transforms `image` in place (steps that change the size replace it).
+    func apply(_ image: inout Image, rng: inout RandomGenerator) throws
+}
+
+extension ImageTransform {
+    /// The transformed copy of `image`.
+    public func applied(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+        var x = image
+        try apply(&x, rng: &rng)
+        return x
+    }
 }
 
 /// An ordered list of transforms, and open_clip's default train and eval pipelines.
@@ -28,10 +37,15 @@ public struct TransformPipeline: Sendable {
         TransformPipeline([GrayscaleToRGB(), Resize(size: size), CenterCrop(size: size), Normalize()])
     }
 
-    /// Runs every step.
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+    /// Runs every step, in place.
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
+        for s in steps { try s.apply(&image, rng: &rng) }
+    }
+
+    /// The transformed copy of `image`.
+    public func applied(_ image: Image, rng: inout RandomGenerator) throws -> Image {
         var x = image
-        for s in steps { x = try s.apply(x, rng: &rng) }
+        try apply(&x, rng: &rng)
         return x
     }
 }

@@ -32,17 +32,17 @@ public struct Normalize: ImageTransform, Component {
         self.init(mean: m, std: s)
     }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
         guard image.channels == 3 else {
             throw ImageDecodeError(problem: .unsupportedFormat,
                                    message: "normalize needs an RGB image but got \(image.channels) channel(s); put grayscale-to-rgb before it")
         }
-        var out = image
         let plane = image.width * image.height
-        for c in 0..<3 {
-            let m = mean[c], inv = 1 / std[c]
-            for i in c * plane..<(c + 1) * plane { out.pixels[i] = (image.pixels[i] - m) * inv }
+        image.pixels.withUnsafeMutableBufferPointer { px in
+            for c in 0..<3 {
+                let m = mean[c], inv = 1 / std[c]
+                for i in c * plane..<(c + 1) * plane { px[i] = (px[i] - m) * inv }
+            }
         }
-        return out
     }
 }

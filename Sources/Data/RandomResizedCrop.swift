@@ -65,8 +65,8 @@ public struct RandomResizedCrop: ImageTransform, Component {
         return ((W - w) / 2, (H - h) / 2, w, h)
     }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
         let (x, y, w, h) = box(width: image.width, height: image.height, rng: &rng)
-        return Resampling.cropResize(image, x: x, y: y, width: w, height: h, outWidth: size, outHeight: size, filter: filter)
+        image = Resampling.cropResize(image, x: x, y: y, width: w, height: h, outWidth: size, outHeight: size, filter: filter)
     }
 }

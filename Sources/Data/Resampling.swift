@@ -23,33 +23,46 @@ public enum Resampling {
         }
     }
 
-    /// Per output pixel: the first input tap and normalised weights.
-    private static func taps(inStart: Int, inSize: Int, outSize: Int, filter: Filter) -> (starts: [Int], weights: [[Float]]) {
+    /// Per output pixel: the first input tap, the number of taps, and the normalised weights (flat,
+    /// `maxTaps` per output pixel, unused slots zero).
+    struct Taps {
+        var starts: [Int]
+        var counts: [Int]
+        var weights: [Float]
+        var maxTaps: Int
+    }
+
+    static func taps(inStart: Int, inSize: Int, outSize: Int, filter: Filter) -> Taps {
         let scale = Double(inSize) / Double(outSize)
         let fscale = max(scale, 1)
         let support = filter.support * fscale
-        var starts = [Int](repeating: 0, count: outSize)
-        var weights = [[Float]](repeating: [], count: outSize)
+        let maxTaps = Int((support * 2).rounded(.up)) + 2
+        var t = Taps(starts: [Int](repeating: 0, count: outSize), counts: [Int](repeating: 0, count: outSize),
+                     weights: [Float](repeating: 0, count: outSize * maxTaps), maxTaps: maxTaps)
+        var w = [Double](repeating: 0, count: maxTaps)
         for i in 0..<outSize {
             let center = (Double(i) + 0.5) * scale
             let lo = max(0, Int((center - support + 0.5).rounded(.down)))
-            let hi = min(inSize, Int((center + support + 0.5).rounded(.down)))
-            var w: [Double] = []
+            let hi = min(inSize, Int((center + support + 0.5).rounded(.down)), lo + maxTaps)
             var total = 0.0
+            var n = 0
             if hi > lo {
                 for k in lo..<hi {
                     let v = filter.weight((Double(k) - center + 0.5) / fscale)
-                    w.append(v); total += v
+                    w[n] = v; total += v; n += 1
                 }
             }
-            if w.isEmpty || total == 0 {   // degenerate (cannot happen for sizes ≥ 1), nearest pixel
-                let k = min(inSize - 1, max(0, Int(center)))
-                starts[i] = inStart + k; weights[i] = [1]; continue
+            if n == 0 || total == 0 {   // degenerate (cannot happen for sizes ≥ 1): nearest pixel
+                t.starts[i] = inStart + min(inSize - 1, max(0, Int(center)))
+                t.counts[i] = 1
+                t.weights[i * maxTaps] = 1
+                continue
             }
-            starts[i] = inStart + lo
-            weights[i] = w.map { Float($0 / total) }
+            t.starts[i] = inStart + lo
+            t.counts[i] = n
+            for k in 0..<n { t.weights[i * maxTaps + k] = Float(w[k] / total) }
         }
-        return (starts, weights)
+        return t
     }
 
     /// Crops the box (`x`, `y`, `width`, `height`, inside the image) and resizes it to `outWidth × outHeight`
@@ -59,42 +72,51 @@ public enum Resampling {
         precondition(x >= 0 && y >= 0 && width > 0 && height > 0 && x + width <= image.width && y + height <= image.height,
                      "Resampling: crop box outside the image")
         let C = image.channels, W = image.width, H = image.height
-        _ = H
-        let (hs, hw) = taps(inStart: x, inSize: width, outSize: outWidth, filter: filter)
-        let (vs, vw) = taps(inStart: y, inSize: height, outSize: outHeight, filter: filter)
+        let h = taps(inStart: x, inSize: width, outSize: outWidth, filter: filter)
+        let v = taps(inStart: y, inSize: height, outSize: outHeight, filter: filter)
         // Horizontal pass over the rows the vertical pass needs: [C, height, outWidth].
         var tmp = [Float](repeating: 0, count: C * height * outWidth)
-        image.pixels.withUnsafeBufferPointer { src in
-            tmp.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<C {
-                    for r in 0..<height {
-                        let srow = (c * image.height + y + r) * W
-                        let drow = (c * height + r) * outWidth
-                        for o in 0..<outWidth {
-                            let s0 = srow + hs[o]
-                            var acc: Float = 0
-                            let ws = hw[o]
-                            for k in 0..<ws.count { acc += ws[k] * src[s0 + k] }
-                            dst[drow + o] = acc
+        // Raw pointers and wrapping index arithmetic keep the inner loops free of overflow checks, so
+        // the vertical pass vectorises.
+        image.pixels.withUnsafeBufferPointer { srcBuf in
+            tmp.withUnsafeMutableBufferPointer { dstBuf in
+                h.weights.withUnsafeBufferPointer { hwBuf in
+                    h.starts.withUnsafeBufferPointer { starts in
+                        h.counts.withUnsafeBufferPointer { counts in
+                            let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!, hw = hwBuf.baseAddress!
+                            for c in 0..<C {
+                                for r in 0..<height {
+                                    let srow = src + (c * H + y + r) * W
+                                    let drow = dst + (c * height + r) * outWidth
+                                    for o in 0..<outWidth {
+                                        let s0 = srow + starts[o], w0 = hw + o &* h.maxTaps
+                                        var acc: Float = 0
+                                        for k in 0..<counts[o] { acc += w0[k] * s0[k] }
+                                        drow[o] = acc
+                                    }
+                                }
+                            }
                         }
                     }
                 }
             }
         }
         var out = [Float](repeating: 0, count: C * outHeight * outWidth)
-        tmp.withUnsafeBufferPointer { src in
-            out.withUnsafeMutableBufferPointer { dst in
-                for c in 0..<C {
-                    for o in 0..<outHeight {
-                        let ws = vw[o]
-                        let r0 = vs[o] - y
-                        let drow = (c * outHeight + o) * outWidth
-                        for k in 0..<ws.count {
-                            let srow = (c * height + r0 + k) * outWidth
-                            let wk = ws[k]
-                            for j in 0..<outWidth { dst[drow + j] += wk * src[srow + j] }
+        tmp.withUnsafeBufferPointer { srcBuf in
+            out.withUnsafeMutableBufferPointer { dstBuf in
+                v.weights.withUnsafeBufferPointer { vwBuf in
+                    let src = srcBuf.baseAddress!, dst = dstBuf.baseAddress!, vw = vwBuf.baseAddress!
+                    for c in 0..<C {
+                        for o in 0..<outHeight {
+                            let r0 = v.starts[o] - y, w0 = o * v.maxTaps
+                            let d = dst + (c * outHeight + o) * outWidth
+                            for k in 0..<v.counts[o] {
+                                let s = src + (c * height + r0 + k) * outWidth
+                                let wk = vw[w0 + k]
+                                for j in 0..<outWidth { d[j] += wk * s[j] }
+                            }
+                            for j in 0..<outWidth { d[j] = min(1, max(0, d[j])) }
                         }
-                        for j in 0..<outWidth { dst[drow + j] = min(1, max(0, dst[drow + j])) }
                     }
                 }
             }

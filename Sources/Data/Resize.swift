@@ -29,10 +29,10 @@ public struct Resize: ImageTransform, Component {
                   filter: Resampling.Filter(rawValue: config.string("interpolation")) ?? .bicubic)
     }
 
-    public func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+    public func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
         let w = image.width, h = image.height
         let (ow, oh) = w <= h ? (size, max(1, size * h / w)) : (max(1, size * w / h), size)
-        if ow == w && oh == h { return image }
-        return Resampling.cropResize(image, x: 0, y: 0, width: w, height: h, outWidth: ow, outHeight: oh, filter: filter)
+        if ow == w && oh == h { return }
+        image = Resampling.cropResize(image, x: 0, y: 0, width: w, height: h, outWidth: ow, outHeight: oh, filter: filter)
     }
 }

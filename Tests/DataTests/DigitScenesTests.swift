@@ -63,7 +63,7 @@ import Tensor
             for d in scene.digits {
                 #expect(cap.contains("\(DigitScenes.colors[d.color].name) \(DigitScenes.classNames[d.label])"))
             }
-            if cap.contains(" on the ") { detailed += 1 }
+            if cap.contains(" on the ") || cap.contains(" at the ") { detailed += 1 }
             let raw = DigitScenes.rawText(scene, errorRate: 0, rng: &rng)
             #expect(!raw.isEmpty)
             if ["small", "tiny", "little", "large", "big", "huge", "left", "right", "top", "bottom"].contains(where: { raw.contains($0) }) {

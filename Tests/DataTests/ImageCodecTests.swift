@@ -16,8 +16,10 @@ import Testing
         let bytes = try ImageCodec.encodeJPEG(gradientImage(width: 256, height: 128))
         let quarter = try ImageCodec.decode(bytes, name: "t.jpg", minShortSide: 32)
         #expect(quarter.width == 64 && quarter.height == 32)          // 1/4 keeps the short side ≥ 32
+        let half = try ImageCodec.decode(bytes, name: "t.jpg", minShortSide: 60)
+        #expect(half.width == 128 && half.height == 64)
         let almost = try ImageCodec.decode(bytes, name: "t.jpg", minShortSide: 100)
-        #expect(almost.height >= 100 && almost.height < 128)          // a scale in (100/128, 1)
+        #expect(almost.width == 256 && almost.height == 128)          // only the fast scales 1/8, 1/4, 1/2, 1
         let full = try ImageCodec.decode(bytes, name: "t.jpg", minShortSide: 500)
         #expect(full.width == 256 && full.height == 128)              // never upscales
     }

@@ -8,9 +8,8 @@ final class CountingTransform: ImageTransform, @unchecked Sendable {
     private let lock = NSLock()
     private var n = 0
     var count: Int { lock.lock(); defer { lock.unlock() }; return n }
-    func apply(_ image: Image, rng: inout RandomGenerator) throws -> Image {
+    func apply(_ image: inout Image, rng: inout RandomGenerator) throws {
         lock.lock(); n += 1; lock.unlock()
-        return image
     }
 }
 

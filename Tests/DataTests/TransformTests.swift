@@ -8,9 +8,9 @@ import Tensor
 
     @Test func resizeKeepsAspectOnShorterSide() throws {
         var r = rng
-        let out = try Resize(size: 10).apply(gradientImage(width: 40, height: 20), rng: &r)
+        let out = try Resize(size: 10).applied(gradientImage(width: 40, height: 20), rng: &r)
         #expect(out.width == 20 && out.height == 10)
-        let tall = try Resize(size: 8).apply(gradientImage(width: 9, height: 30), rng: &r)
+        let tall = try Resize(size: 8).applied(gradientImage(width: 9, height: 30), rng: &r)
         #expect(tall.width == 8 && tall.height == 26)    // floor(8 · 30 / 9)
     }
 
@@ -28,10 +28,10 @@ import Tensor
     @Test func centerCropTakesTheMiddleAndPadsSmallImages() throws {
         var r = rng
         let img = Image(width: 5, height: 5, channels: 1, pixels: (0..<25).map(Float.init))
-        let c = try CenterCrop(size: 3).apply(img, rng: &r)
+        let c = try CenterCrop(size: 3).applied(img, rng: &r)
         #expect(c.pixels == [6, 7, 8, 11, 12, 13, 16, 17, 18])
         let small = Image(width: 2, height: 2, channels: 1, pixels: [1, 2, 3, 4])
-        let p = try CenterCrop(size: 4).apply(small, rng: &r)
+        let p = try CenterCrop(size: 4).applied(small, rng: &r)
         #expect(p.pixels == [0, 0, 0, 0, 0, 1, 2, 0, 0, 3, 4, 0, 0, 0, 0, 0])
     }
 
@@ -56,15 +56,15 @@ import Tensor
     @Test func flipNormalizeGray() throws {
         var r = rng
         let img = Image(width: 3, height: 1, channels: 1, pixels: [1, 2, 3])
-        #expect(try HorizontalFlip(p: 1).apply(img, rng: &r).pixels == [3, 2, 1])
-        #expect(try HorizontalFlip(p: 0).apply(img, rng: &r).pixels == [1, 2, 3])
-        let rgb = try GrayscaleToRGB().apply(img, rng: &r)
+        #expect(try HorizontalFlip(p: 1).applied(img, rng: &r).pixels == [3, 2, 1])
+        #expect(try HorizontalFlip(p: 0).applied(img, rng: &r).pixels == [1, 2, 3])
+        let rgb = try GrayscaleToRGB().applied(img, rng: &r)
         #expect(rgb.channels == 3 && rgb.pixels == [1, 2, 3, 1, 2, 3, 1, 2, 3])
         let m = Normalize.clipMean, s = Normalize.clipStd
         let one = Image(width: 1, height: 1, channels: 3, pixels: [m[0], m[1] + s[1], 1])
-        let n = try Normalize().apply(one, rng: &r)
+        let n = try Normalize().applied(one, rng: &r)
         #expect(abs(n.pixels[0]) < 1e-6 && abs(n.pixels[1] - 1) < 1e-5 && abs(n.pixels[2] - (1 - m[2]) / s[2]) < 1e-5)
-        let e = #expect(throws: ImageDecodeError.self) { try Normalize().apply(img, rng: &r) }
+        let e = #expect(throws: ImageDecodeError.self) { try Normalize().applied(img, rng: &r) }
         #expect(e?.message == "normalize needs an RGB image but got 1 channel(s); put grayscale-to-rgb before it")
     }
 
@@ -72,7 +72,7 @@ import Tensor
         var r = rng
         let gray = Image(width: 50, height: 30, channels: 1, pixels: [Float](repeating: 0.5, count: 1500))
         for p in [TransformPipeline.train(imageSize: 24), .eval(imageSize: 24)] {
-            let out = try p.apply(gray, rng: &r)
+            let out = try p.applied(gray, rng: &r)
             #expect(out.width == 24 && out.height == 24 && out.channels == 3)
         }
     }
