@@ -246,7 +246,7 @@ extension Tensor {
 extension Tensor {
     /// Sum over `axes` (all axes when nil).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }.sorted()
+        let ax = Array(Set((axes ?? Array(0..<rank)).map { axis($0) })).sorted()   // [0, -3] on rank 3 is one axis
         var out = self.detached()
         for a in ax.reversed() {
             let (o, n, i) = Shape.split(out.shape, axis: a)
@@ -266,7 +266,7 @@ extension Tensor {
 
     /// Mean over `axes` (all axes when nil).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }
+        let ax = Array(Set((axes ?? Array(0..<rank)).map { axis($0) }))
         let n = ax.reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
     }
