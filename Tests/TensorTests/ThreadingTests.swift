@@ -76,3 +76,11 @@ struct ThreadingTests {
         #expect(close(x, y, atol: 1e-5, rtol: 1e-5), "max diff \(maxDiff(x, y))")
     }
 }
+
+@Suite("Engine info")
+struct EngineInfoTests {
+    @Test func blasCoreNameIsReported() {
+        let name = Engine.blasCoreName
+        #expect(name != nil && !(name ?? "").isEmpty)
+    }
+}
