@@ -93,7 +93,7 @@ public enum MatmulBenchmark {
 
     /// Times every case: after `warmup` untimed rounds, `repeats` rounds, each running enough op/raw pairs
     /// to last about `minRoundSeconds` per side.
-    public static func run(_ cases: [Case], repeats: Int = 15, warmup: Int = 3, minRoundSeconds: Double = 0.01,
+    public static func run(_ cases: [Case], repeats: Int = 15, warmup: Int = 3, minRoundSeconds: Double = 0.02,
                            seed: UInt64 = 0) -> [Row] {
         var gen = RandomGenerator(seed: seed)
         return cases.map { c in
