@@ -8,8 +8,9 @@ extension Tensor {
     public func softmax() -> Tensor {
         let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
         let out = withPointer { x in Tensor.make(shape) { Kernels.softmaxRows(x, $0, rows: rows, n: n) } }
+        let saved = out.detached()      // values only (capturing `out` would be a retain cycle)
         return Tensor.record(out, "softmax", [self]) { g in
-            [out.withPointer { y in g.withPointer { gy in Tensor.make(out.shape) {
+            [saved.withPointer { y in g.withPointer { gy in Tensor.make(saved.shape) {
                 Kernels.softmaxRowsBackward(y, gy, $0, rows: rows, n: n)
             } } }]
         }
@@ -19,15 +20,16 @@ extension Tensor {
     public func logSoftmax() -> Tensor {
         let n = shape.last ?? 1, rows = count / Swift.max(n, 1)
         let out = withPointer { x in Tensor.make(shape) { Kernels.logSoftmaxRows(x, $0, rows: rows, n: n) } }
+        let saved = out.detached()
         return Tensor.record(out, "log_softmax", [self]) { g in
             // dx = g − softmax · Σ g
             var d = g.data
             for r in 0..<rows {
                 var s: Float = 0
                 for j in 0..<n { s += g.data[r * n + j] }
-                for j in 0..<n { d[r * n + j] -= Foundation.exp(out.data[r * n + j]) * s }
+                for j in 0..<n { d[r * n + j] -= Foundation.exp(saved.data[r * n + j]) * s }
             }
-            return [Tensor(shape: out.shape, data: d)]
+            return [Tensor(shape: saved.shape, data: d)]
         }
     }
 
@@ -162,16 +164,17 @@ extension Tensor {
         }
         let x = self
         let out = Tensor(shape: shape, data: (0..<count).map { data[$0] / norms[$0 / d] })
+        let y = out.data
         return Tensor.record(out, "l2_normalize", [self]) { g in
             // dx = (g − y·⟨g, y⟩)/‖x‖ where the norm is above eps; g/eps otherwise
             var dx = [Float](repeating: 0, count: x.count)
             for r in 0..<rows {
                 let nrm = norms[r]
                 var dot: Float = 0
-                for j in 0..<d { dot += g.data[r * d + j] * out.data[r * d + j] }
+                for j in 0..<d { dot += g.data[r * d + j] * y[r * d + j] }
                 let above = nrm > eps
                 for j in 0..<d {
-                    dx[r * d + j] = above ? (g.data[r * d + j] - out.data[r * d + j] * dot) / nrm : g.data[r * d + j] / eps
+                    dx[r * d + j] = above ? (g.data[r * d + j] - y[r * d + j] * dot) / nrm : g.data[r * d + j] / eps
                 }
             }
             return [Tensor(shape: x.shape, data: dx)]

@@ -5,6 +5,9 @@ import Foundation
 // `Kernels`; each op that may need a gradient calls `Tensor.record` with a closure mapping the output
 // gradient to the input gradients. Shape errors stop with both shapes in the message.
 
+// A backward closure must never capture the op's own output tensor (that is a retain cycle that keeps the
+// whole graph alive when no backward runs); it captures `out.detached()`, which shares the values.
+
 /// Allocates an uninitialised-then-filled Float buffer of `n` elements (no zero fill).
 @inline(__always)
 func makeBuffer(_ n: Int, _ fill: (UnsafeMutablePointer<Float>) -> Void) -> [Float] {
@@ -110,10 +113,11 @@ extension Tensor {
     /// Broadcasting elementwise quotient.
     public static func / (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastValues(a, b, "div", /)
+        let y = out.detached()      // values only: capturing `out` itself would make a retain cycle
         return record(out, "div", [a, b]) { g in
             let gb = broadcastValues(g, b, "div", /)      // g / b
             return [a.requiresGrad ? gb.sumToShape(a.shape) : nil,
-                    b.requiresGrad ? broadcastValues(gb, out, "mul", *).mapValues { -$0 }.sumToShape(b.shape) : nil]
+                    b.requiresGrad ? broadcastValues(gb, y, "mul", *).mapValues { -$0 }.sumToShape(b.shape) : nil]
         }
     }
 
@@ -149,7 +153,8 @@ extension Tensor {
     /// eˣ.
     public func exp() -> Tensor {
         let out = mapValues { Foundation.exp($0) }
-        return Tensor.record(out, "exp", [self]) { g in [g.zipValues(out, *)] }
+        let y = out.detached()
+        return Tensor.record(out, "exp", [self]) { g in [g.zipValues(y, *)] }
     }
 
     /// Natural logarithm.
@@ -161,7 +166,8 @@ extension Tensor {
     /// Square root.
     public func sqrt() -> Tensor {
         let out = mapValues { $0.squareRoot() }
-        return Tensor.record(out, "sqrt", [self]) { g in [g.zipValues(out) { $0 / (2 * $1) }] }
+        let y = out.detached()
+        return Tensor.record(out, "sqrt", [self]) { g in [g.zipValues(y) { $0 / (2 * $1) }] }
     }
 
     /// Elementwise square.
@@ -173,13 +179,15 @@ extension Tensor {
     /// Hyperbolic tangent.
     public func tanh() -> Tensor {
         let out = mapValues { Foundation.tanh($0) }
-        return Tensor.record(out, "tanh", [self]) { g in [g.zipValues(out) { $0 * (1 - $1 * $1) }] }
+        let y = out.detached()
+        return Tensor.record(out, "tanh", [self]) { g in [g.zipValues(y) { $0 * (1 - $1 * $1) }] }
     }
 
     /// Logistic sigmoid 1/(1+e⁻ˣ).
     public func sigmoid() -> Tensor {
         let out = mapValues { 1 / (1 + Foundation.exp(-$0)) }
-        return Tensor.record(out, "sigmoid", [self]) { g in [g.zipValues(out) { $0 * $1 * (1 - $1) }] }
+        let y = out.detached()
+        return Tensor.record(out, "sigmoid", [self]) { g in [g.zipValues(y) { $0 * $1 * (1 - $1) }] }
     }
 
     /// Rectified linear unit.
@@ -246,7 +254,7 @@ extension Tensor {
 extension Tensor {
     /// Sum over `axes` (all axes when nil).
     public func sum(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }.sorted()
+        let ax = Array(Set((axes ?? Array(0..<rank)).map { axis($0) })).sorted()   // [0, -3] on rank 3 is one axis
         var out = self.detached()
         for a in ax.reversed() {
             let (o, n, i) = Shape.split(out.shape, axis: a)
@@ -266,7 +274,7 @@ extension Tensor {
 
     /// Mean over `axes` (all axes when nil).
     public func mean(axes: [Int]? = nil, keepDims: Bool = false) -> Tensor {
-        let ax = (axes ?? Array(0..<rank)).map { axis($0) }
+        let ax = Array(Set((axes ?? Array(0..<rank)).map { axis($0) }))
         let n = ax.reduce(1) { $0 * shape[$1] }
         return sum(axes: ax, keepDims: keepDims) * (1 / Float(Swift.max(n, 1)))
     }
@@ -287,11 +295,12 @@ extension Tensor {
         if keepDims { finalShape[ax] = 1 } else { finalShape.remove(at: ax) }
         let inShape = shape
         let x = self
+        let maxima = out.data       // values only: `out` may be the recorded tensor itself
         return Tensor.record(out.reshaped(finalShape), "amax", [self]) { g in
             var d = [Float](repeating: 0, count: Shape.count(inShape))
             for oo in 0..<o {
                 for ii in 0..<i {
-                    let m = out.data[oo * i + ii]
+                    let m = maxima[oo * i + ii]
                     var ties = 0
                     for j in 0..<n where x.data[(oo * n + j) * i + ii] == m { ties += 1 }
                     let share = g.data[oo * i + ii] / Float(Swift.max(ties, 1))

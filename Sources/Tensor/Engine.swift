@@ -30,6 +30,21 @@ public enum Engine {
     static func configureOnce() { _ = configured }
     private static let configured: Int = threads
 
+    /// The kernel family OpenBLAS picked for this CPU (`openblas_get_corename`, for example "Haswell",
+    /// "SkylakeX", or "Prescott" when it fell back to generic SSE3 code); nil when the symbol is missing.
+    /// Looked up dynamically because not every `cblas.h` declares it.
+    public static var blasCoreName: String? {
+        #if os(Linux)
+        let everywhere: UnsafeMutableRawPointer? = nil                      // glibc's RTLD_DEFAULT
+        #else
+        let everywhere = UnsafeMutableRawPointer(bitPattern: -2)            // Darwin's RTLD_DEFAULT
+        #endif
+        guard let sym = dlsym(everywhere, "openblas_get_corename") else { return nil }
+        typealias Fn = @convention(c) () -> UnsafePointer<CChar>?
+        guard let p = unsafeBitCast(sym, to: Fn.self)() else { return nil }
+        return String(cString: p).trimmingCharacters(in: .whitespaces)
+    }
+
     /// Elementwise kernels below this many elements run on one thread (splitting costs more than it saves).
     public static let parallelThreshold = 1 << 15
 

@@ -45,8 +45,14 @@ public enum MatmulBenchmark {
         public var opGFlops: Double { shape.flops / (opMs * 1e6) }
         /// GFLOP/s of raw sgemm.
         public var rawGFlops: Double { shape.flops / (rawMs * 1e6) }
-        /// op throughput / raw throughput (1 = no overhead).
-        public var ratio: Double { rawMs / opMs }
+        /// op throughput / raw throughput (1 = no overhead): the median over rounds of raw time / op time
+        /// in the same round.
+        public var ratio: Double
+
+        /// A measured row.
+        public init(shape: Case, opMs: Double, rawMs: Double, ratio: Double) {
+            self.shape = shape; self.opMs = opMs; self.rawMs = rawMs; self.ratio = ratio
+        }
     }
 
     /// The GEMMs of one training step of the tiny model: for each linear layer the forward product
@@ -85,9 +91,9 @@ public enum MatmulBenchmark {
         return cases
     }
 
-    /// Times every case: after `warmup` untimed rounds, `repeats` rounds that alternate op and raw (so
-    /// drift hits both alike); each round runs enough products to last about `minRoundSeconds`.
-    public static func run(_ cases: [Case], repeats: Int = 15, warmup: Int = 3, minRoundSeconds: Double = 0.01,
+    /// Times every case: after `warmup` untimed rounds, `repeats` rounds, each running enough op/raw pairs
+    /// to last about `minRoundSeconds` per side.
+    public static func run(_ cases: [Case], repeats: Int = 15, warmup: Int = 3, minRoundSeconds: Double = 0.02,
                            seed: UInt64 = 0) -> [Row] {
         var gen = RandomGenerator(seed: seed)
         return cases.map { c in
@@ -107,13 +113,18 @@ public enum MatmulBenchmark {
             // Calibrate the products per round on one op call.
             let once = seconds(1, op)
             let inner = Swift.max(1, Int((minRoundSeconds / Swift.max(once, 1e-7)).rounded(.up)))
-            for _ in 0..<warmup { _ = seconds(inner, op); _ = seconds(inner, raw) }
-            var opTimes: [Double] = [], rawTimes: [Double] = []
+            for _ in 0..<warmup { for _ in 0..<inner { op(); raw() } }
+            // Op and raw calls alternate one by one and are timed separately, so a burst of load from other
+            // processes hits both alike; the ratio is the median of the per-round ratios.
+            var opTimes: [Double] = [], rawTimes: [Double] = [], ratios: [Double] = []
             for _ in 0..<Swift.max(1, repeats) {
-                opTimes.append(seconds(inner, op) / Double(inner))
-                rawTimes.append(seconds(inner, raw) / Double(inner))
+                var tOp = 0.0, tRaw = 0.0
+                for _ in 0..<inner { tOp += seconds(1, op); tRaw += seconds(1, raw) }
+                opTimes.append(tOp / Double(inner))
+                rawTimes.append(tRaw / Double(inner))
+                ratios.append(tRaw / tOp)
             }
-            return Row(shape: c, opMs: median(opTimes) * 1e3, rawMs: median(rawTimes) * 1e3)
+            return Row(shape: c, opMs: median(opTimes) * 1e3, rawMs: median(rawTimes) * 1e3, ratio: median(ratios))
         }
     }
 

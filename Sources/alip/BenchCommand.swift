@@ -33,6 +33,9 @@ struct BenchMatmul: ParsableCommand {
     @Option(help: "Batch size of the modelled training step.")
     var batch: Int = 128
 
+    @Option(help: "Only the shapes whose name contains this text (for example 'attn').")
+    var only: String?
+
     @Flag(help: "Print one JSON object instead of the table.")
     var json = false
 
@@ -44,13 +47,15 @@ struct BenchMatmul: ParsableCommand {
 
     func run() throws {
         if let threads { Engine.threads = threads }
-        let rows = MatmulBenchmark.run(MatmulBenchmark.tinyModelCases(batch: batch), repeats: repeats)
+        let cases = MatmulBenchmark.tinyModelCases(batch: batch).filter { only == nil || $0.name.contains(only!) }
+        guard !cases.isEmpty else { throw ValidationError("--only '\(only ?? "")' matches no shape") }
+        let rows = MatmulBenchmark.run(cases, repeats: repeats)
         let totalOp = rows.reduce(0) { $0 + $1.opMs }, totalRaw = rows.reduce(0) { $0 + $1.rawMs }
         let flops = rows.reduce(0) { $0 + $1.shape.flops }
         let worst = rows.min { $0.ratio < $1.ratio }
         if json {
             let obj: [String: Any] = [
-                "benchmark": "matmul", "threads": Engine.threads, "batch": batch, "repeats": repeats,
+                "benchmark": "matmul", "threads": Engine.threads, "blas_core": Engine.blasCoreName ?? "unknown", "batch": batch, "repeats": repeats,
                 "total_op_ms": totalOp, "total_raw_ms": totalRaw, "total_ratio": totalRaw / totalOp,
                 "total_op_gflops": flops / (totalOp * 1e6), "total_raw_gflops": flops / (totalRaw * 1e6),
                 "cases": rows.map { r -> [String: Any] in
@@ -65,7 +70,11 @@ struct BenchMatmul: ParsableCommand {
             return
         }
         print("matmul: Tensor.matmul (with allocation) vs raw cblas_sgemm, \(Engine.threads) threads, "
-              + "batch \(batch), median of \(repeats)")
+              + "batch \(batch), median of \(repeats), OpenBLAS kernels: \(Engine.blasCoreName ?? "unknown")")
+        if Engine.blasCoreName == "Prescott" {
+            print("note: OpenBLAS chose its generic Prescott (SSE3) kernels, typically because it does not know this CPU "
+                  + "model; OPENBLAS_CORETYPE=SkylakeX (AVX-512) or Haswell (AVX2) in the environment selects faster ones")
+        }
         let header = ["shape", "batch×M×N×K", "op ms", "op GFLOP/s", "raw ms", "raw GFLOP/s", "op/raw"]
         var table = [header]
         for r in rows {

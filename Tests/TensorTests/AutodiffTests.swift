@@ -1,5 +1,6 @@
 import Testing
 import Tensor
+import TestSupport
 
 @Suite("Autodiff semantics")
 struct AutodiffTests {
@@ -85,5 +86,49 @@ struct AutodiffTests {
         for _ in 0..<20_000 { y = y + 1 }
         y.sum().backward()
         #expect(x.grad!.data == [1] && y.data == [20_000])
+    }
+}
+
+/// A forward pass that is never differentiated must not leak: no node of the graph may keep itself
+/// alive through its own backward closure.
+@Suite("Graph memory")
+struct GraphMemoryTests {
+    @Test func unusedGraphsAreFreed() {
+        let ops: [NamedOp] = [
+            ("exp", { $0[0].exp() }), ("sqrt", { ($0[0] * $0[0] + 1).sqrt() }), ("tanh", { $0[0].tanh() }),
+            ("sigmoid", { $0[0].sigmoid() }), ("div", { $0[0] / ($0[0] * $0[0] + 1) }), ("softmax", { $0[0].softmax() }),
+            ("logSoftmax", { $0[0].logSoftmax() }), ("l2", { $0[0].l2Normalized() }),
+            ("amax keep", { $0[0].amax(axis: 1, keepDims: true) }), ("amax", { $0[0].amax(axis: 0) }),
+            ("gelu", { $0[0].gelu() }), ("attention", { Tensor.attention($0[0].reshaped([1, 2, 3]), $0[0].reshaped([1, 2, 3]),
+                                                                           $0[0].reshaped([1, 2, 3]), causal: true) }),
+            ("crossEntropy", { Tensor.crossEntropy($0[0], targets: [0, 2]) }),
+            ("layerNorm", { Tensor.layerNorm($0[0], weight: Tensor.ones([3]), bias: Tensor.zeros([3])) }),
+        ]
+        for (name, f) in ops {
+            weak var weakOut: Tensor?
+            weak var weakInner: Tensor?
+            do {
+                let x = randomInput([2, 3], seed: 80)
+                let inner = x * 2
+                let y = f([inner])
+                #expect(y.requiresGrad, "\(name)")
+                weakOut = y
+                weakInner = inner
+            }
+            #expect(weakOut == nil, "\(name): output kept alive after its last reference went away")
+            #expect(weakInner == nil, "\(name): graph kept alive after its last reference went away")
+        }
+    }
+
+    @Test func backwardReleasesTheGraph() {
+        weak var weakInner: Tensor?
+        let x = randomInput([4], seed: 81)
+        do {
+            let inner = x.exp()
+            weakInner = inner
+            (inner * 3).sum().backward()
+        }
+        #expect(weakInner == nil)
+        #expect(x.grad != nil)
     }
 }

@@ -129,6 +129,8 @@ struct ReductionValueTests {
         let t = Tensor(shape: [2, 3, 4], data: (0..<24).map(Float.init))
         #expect(t.sum(axes: [0, 2]).data == [60, 92, 124])
         #expect(t.sum(axes: [1]).shape == [2, 4] && t.sum(axes: [1]).data[0] == 0 + 4 + 8)
+        #expect(t.sum(axes: [0, -3]).data == t.sum(axes: [0]).data && t.sum(axes: [0, -3]).shape == [3, 4])
+        #expect(t.mean(axes: [2, -1]).data == t.mean(axes: [2]).data)
     }
 
     @Test func means() {

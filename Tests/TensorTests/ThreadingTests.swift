@@ -40,7 +40,8 @@ struct ThreadingTests {
         let x = randomTensor([512, 300], seed: 23), w = randomTensor([300], seed: 24), bias = randomTensor([300], seed: 25)
         let (a, b) = bothThreadCounts {
             x.softmax().data + x.logSoftmax().data + Tensor.layerNorm(x, weight: w, bias: bias).data
-                + x.sum(axes: [1]).data + x.sum(axes: [0]).data
+                + x.sum(axes: [1]).data + x.sum(axes: [0]).data + x.reshaped([4, 128, 300]).sum(axes: [1]).data
+                + x.amax(axis: 0).data + x.reshaped([128, 4, 300]).amax(axis: 1).data
         }
         #expect(a == b)
     }
@@ -73,5 +74,13 @@ struct ThreadingTests {
         let a = randomTensor([300, 128], seed: 29), w = randomTensor([128, 257], seed: 30)
         let (x, y) = bothThreadCounts { Tensor.matmul(a, w).data }
         #expect(close(x, y, atol: 1e-5, rtol: 1e-5), "max diff \(maxDiff(x, y))")
+    }
+}
+
+@Suite("Engine info")
+struct EngineInfoTests {
+    @Test func blasCoreNameIsReported() {
+        let name = Engine.blasCoreName
+        #expect(name != nil && !(name ?? "").isEmpty)
     }
 }

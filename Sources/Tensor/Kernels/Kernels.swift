@@ -62,12 +62,26 @@ public enum Kernels {
             }
             return
         }
-        for o in 0..<outer {
-            let dst = out + o * inner
-            dst.update(repeating: 0, count: inner)
+        // Each output element is summed over j in the same order however the work is split, so the result
+        // does not depend on the thread count.
+        if outer > 1 {
+            Engine.parallelFor(outer, minChunk: max(1, Engine.parallelThreshold / max(n * inner, 1))) { r in
+                for o in r {
+                    let dst = out + o * inner
+                    dst.update(repeating: 0, count: inner)
+                    for j in 0..<n {
+                        let src = x + (o * n + j) * inner
+                        for i in 0..<inner { dst[i] += src[i] }
+                    }
+                }
+            }
+            return
+        }
+        Engine.parallelFor(inner, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+            (out + r.lowerBound).update(repeating: 0, count: r.count)
             for j in 0..<n {
-                let src = x + (o * n + j) * inner
-                for i in 0..<inner { dst[i] += src[i] }
+                let src = x + j * inner
+                for i in r { out[i] += src[i] }
             }
         }
     }
@@ -75,15 +89,17 @@ public enum Kernels {
     /// Max and argmax along axis `n` of an `[outer, n, inner]` view (first index on ties).
     public static func maxAxis(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
                                _ arg: UnsafeMutablePointer<Int32>, outer: Int, n: Int, inner: Int) {
-        for o in 0..<outer {
-            for i in 0..<inner {
-                var best = -Float.infinity, bi: Int32 = 0
-                for j in 0..<n {
-                    let v = x[(o * n + j) * inner + i]
-                    if j == 0 || v > best { best = v; bi = Int32(j) }
+        Engine.parallelFor(outer, minChunk: max(1, Engine.parallelThreshold / max(n * inner, 1))) { r in
+            for o in r {
+                for i in 0..<inner {
+                    var best = -Float.infinity, bi: Int32 = 0
+                    for j in 0..<n {
+                        let v = x[(o * n + j) * inner + i]
+                        if j == 0 || v > best { best = v; bi = Int32(j) }
+                    }
+                    out[o * inner + i] = best
+                    arg[o * inner + i] = bi
                 }
-                out[o * inner + i] = best
-                arg[o * inner + i] = bi
             }
         }
     }
