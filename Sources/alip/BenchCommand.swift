@@ -11,6 +11,7 @@ struct BenchCommand: ParsableCommand {
         abstract: "Benchmarks (build with -c release first).",
         subcommands: [
             BenchMatmul.self,
+            BenchLoaderCommand.self,
         ],
         defaultSubcommand: BenchMatmul.self
     )

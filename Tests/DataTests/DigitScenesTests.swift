@@ -75,7 +75,7 @@ import Tensor
         // Errors happen at about the configured rate.
         var wrong = 0, total = 0
         for _ in 0..<500 {
-            let scene = DigitScenes.drawScene(pool: 0..<4000, labels: mnist.labels, rng: &rng)
+            let scene = DigitScenes.drawScene(pool: Array(0..<4000), labels: mnist.labels, rng: &rng)
             let cap = DigitScenes.caption(scene, errorRate: 0.1, rng: &rng)
             for d in scene.digits { total += 1; if !cap.contains(DigitScenes.classNames[d.label]) { wrong += 1 } }
         }
