@@ -31,9 +31,9 @@ extension Tensor {
     /// leaf that requires gradients. `seed` defaults to ones (so `self` is usually a scalar loss).
     /// Unless `retainGraph`, the graph below `self` is released afterwards, as in PyTorch.
     public func backward(seed: Tensor? = nil, retainGraph: Bool = false) {
-        precondition(requiresGrad, "backward: tensor does not require gradients (no parameter reached it)")
+        check(requiresGrad, "backward: tensor does not require gradients (no parameter reached it)")
         let seed = seed ?? Tensor.ones(shape)
-        precondition(seed.shape == shape, "backward: seed shape \(seed.shape) != tensor shape \(shape)")
+        check(seed.shape == shape, "backward: seed shape \(seed.shape) != tensor shape \(shape)")
 
         // Reverse topological order by iterative DFS (the graph can be thousands of nodes deep).
         var order: [Tensor] = []
@@ -52,7 +52,7 @@ extension Tensor {
         withoutGradients {
             for node in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
-                precondition(!node.graphReleased,
+                check(!node.graphReleased,
                              "backward: the graph through '\(node.opName)' (shape \(node.shape)) was already freed by an "
                              + "earlier backward(); pass retainGraph: true to that call to differentiate it again")
                 guard let fn = node.backwardFn else {
@@ -61,10 +61,10 @@ extension Tensor {
                     continue
                 }
                 let inputGrads = fn(g)
-                precondition(inputGrads.count == node.parents.count, "backward of \(node.opName): arity mismatch")
+                check(inputGrads.count == node.parents.count, "backward of \(node.opName): arity mismatch")
                 for (p, pg) in zip(node.parents, inputGrads) where p.requiresGrad {
                     guard let pg else { continue }
-                    precondition(pg.shape == p.shape,
+                    check(pg.shape == p.shape,
                                  "backward of \(node.opName): gradient shape \(pg.shape) != input shape \(p.shape)")
                     let key = ObjectIdentifier(p)
                     if let old = grads[key] { grads[key] = accumulate(old, pg) } else { grads[key] = pg }

@@ -37,7 +37,7 @@ extension Tensor {
     /// and backward; biased variance as `torch.nn.LayerNorm`.
     public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
         let d = x.shape.last ?? 1
-        precondition(weight.shape == [d] && bias.shape == [d],
+        check(weight.shape == [d] && bias.shape == [d],
                      "layerNorm: weight \(weight.shape) and bias \(bias.shape) must be [\(d)] for input \(x.shape)")
         let rows = x.count / Swift.max(d, 1)
         var mean = [Float](repeating: 0, count: rows), rstd = [Float](repeating: 0, count: rows)
@@ -67,7 +67,7 @@ extension Tensor {
     /// Scaled dot-product attention, fused: `softmax(Q Kᵀ / √d + mask) V` for `[B, H, T, D]` inputs
     /// (`[B·H, T, D]` also accepted), with an optional causal mask (position i sees j ≤ i).
     public static func attention(_ q: Tensor, _ k: Tensor, _ v: Tensor, causal: Bool = false) -> Tensor {
-        precondition(q.shape == k.shape && q.shape == v.shape && q.rank >= 3,
+        check(q.shape == k.shape && q.shape == v.shape && q.rank >= 3,
                      "attention: q \(q.shape), k \(k.shape), v \(v.shape) must share one [B, H, T, D] shape")
         let t = q.shape[q.rank - 2], d = q.shape[q.rank - 1], bh = q.count / Swift.max(t * d, 1)
         let scale = 1 / Float(d).squareRoot()
@@ -128,10 +128,10 @@ extension Tensor {
     /// Softmax cross-entropy of `[N, C]` logits against integer targets (`F.cross_entropy`):
     /// `[N]` per-sample losses for `.none`, else a scalar.
     public static func crossEntropy(_ logits: Tensor, targets: [Int], reduction: Reduction = .mean) -> Tensor {
-        precondition(logits.rank == 2 && logits.shape[0] == targets.count,
+        check(logits.rank == 2 && logits.shape[0] == targets.count,
                      "crossEntropy: logits \(logits.shape) need [N, C] with N = \(targets.count) targets")
         let n = logits.shape[0], c = logits.shape[1]
-        for t in targets { precondition(t >= 0 && t < c, "crossEntropy: target \(t) out of range 0..<\(c)") }
+        for t in targets { check(t >= 0 && t < c, "crossEntropy: target \(t) out of range 0..<\(c)") }
         var logp = [Float](repeating: 0, count: n * c)
         logits.withPointer { x in logp.withUnsafeMutableBufferPointer { Kernels.logSoftmaxRows(x, $0.baseAddress!, rows: n, n: c) } }
         let per = (0..<n).map { -logp[$0 * c + targets[$0]] }
@@ -185,12 +185,12 @@ extension Tensor {
     /// images (H, W divisible by P), returned as `[B, L, O]` tokens with L = (H/P)·(W/P) in row-major patch
     /// order — exactly open_clip's `conv1` followed by `reshape(B, O, L).permute(0, 2, 1)`. im2col + GEMM.
     public static func patchEmbed(_ images: Tensor, weight: Tensor) -> Tensor {
-        precondition(images.rank == 4 && weight.rank == 4 && weight.shape[1] == images.shape[1]
+        check(images.rank == 4 && weight.rank == 4 && weight.shape[1] == images.shape[1]
                      && weight.shape[2] == weight.shape[3],
                      "patchEmbed: images \(images.shape) need [B, C, H, W] and weight \(weight.shape) [O, C, P, P]")
         let (b, c, h, w) = (images.shape[0], images.shape[1], images.shape[2], images.shape[3])
         let o = weight.shape[0], p = weight.shape[2]
-        precondition(h % p == 0 && w % p == 0, "patchEmbed: image \(h)×\(w) is not divisible by patch size \(p)")
+        check(h % p == 0 && w % p == 0, "patchEmbed: image \(h)×\(w) is not divisible by patch size \(p)")
         let gh = h / p, gw = w / p, l = gh * gw, kdim = c * p * p
         // cols[b·L + patch, (ch, dy, dx)]
         let cols = images.withPointer { x in Tensor.make([b * l, kdim]) { col in

@@ -231,7 +231,7 @@ extension Tensor {
 
     /// Elementwise choice: `mask[i] ? a[i] : b[i]` (all three of one shape).
     public static func `where`(_ mask: [Bool], _ a: Tensor, _ b: Tensor) -> Tensor {
-        precondition(a.shape == b.shape && mask.count == a.count,
+        check(a.shape == b.shape && mask.count == a.count,
                      "where: shapes \(a.shape) and \(b.shape) with \(mask.count) mask entries must match")
         var d = [Float](repeating: 0, count: a.count)
         for i in 0..<d.count { d[i] = mask[i] ? a.data[i] : b.data[i] }
@@ -336,13 +336,13 @@ extension Tensor {
     /// - `[…,M,K] @ [K,N]` → `[…,M,N]` (the leading axes fold into rows; `transposeA` must be false).
     /// `transposeA`/`transposeB` use the transposed last two axes of `a`/`b`.
     public static func matmul(_ a: Tensor, _ b: Tensor, transposeA: Bool = false, transposeB: Bool = false) -> Tensor {
-        precondition(a.rank >= 2 && b.rank >= 2, "matmul: needs rank ≥ 2, got \(a.shape) and \(b.shape)")
+        check(a.rank >= 2 && b.rank >= 2, "matmul: needs rank ≥ 2, got \(a.shape) and \(b.shape)")
         if b.rank == 2 && (a.rank == 2 || !transposeA) {
             // Fold leading axes of a into rows: one GEMM.
             let k = transposeA ? a.shape[0] : a.shape[a.rank - 1]
             let m = transposeA ? a.shape[1] : Shape.count(Array(a.shape.dropLast()))   // not count/k: k may be 0
             let kb = transposeB ? b.shape[1] : b.shape[0], n = transposeB ? b.shape[0] : b.shape[1]
-            precondition(k == kb, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") @ \(b.shape)\(transposeB ? "ᵀ" : "")")
+            check(k == kb, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") @ \(b.shape)\(transposeB ? "ᵀ" : "")")
             let outShape = (a.rank == 2 ? [m] : Array(a.shape.dropLast())) + [n]
             let out = a.withPointer { pa in b.withPointer { pb in Tensor.make(outShape) {
                 Kernels.gemm(transA: transposeA, transB: transposeB, m: m, n: n, k: k, a: pa, b: pb, c: $0)
@@ -373,12 +373,12 @@ extension Tensor {
                 return [ga, gb]
             }
         }
-        precondition(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0],
+        check(a.rank == 3 && b.rank == 3 && a.shape[0] == b.shape[0],
                      "matmul: batched product needs [B,M,K] and [B,K,N], got \(a.shape) and \(b.shape)")
         let bs = a.shape[0]
         let m = transposeA ? a.shape[2] : a.shape[1], k = transposeA ? a.shape[1] : a.shape[2]
         let kb = transposeB ? b.shape[2] : b.shape[1], n = transposeB ? b.shape[1] : b.shape[2]
-        precondition(k == kb, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") @ \(b.shape)\(transposeB ? "ᵀ" : "")")
+        check(k == kb, "matmul: inner extents differ: \(a.shape)\(transposeA ? "ᵀ" : "") @ \(b.shape)\(transposeB ? "ᵀ" : "")")
         let out = a.withPointer { pa in b.withPointer { pb in Tensor.make([bs, m, n]) { c in
             Kernels.batchedGemm(transA: transposeA, transB: transposeB, batch: bs, m: m, n: n, k: k, a: pa, b: pb, c: c)
         } } }
@@ -417,10 +417,10 @@ extension Tensor {
         var s = newShape
         if let i = s.firstIndex(of: -1) {
             let known = s.enumerated().filter { $0.offset != i }.reduce(1) { $0 * $1.element }
-            precondition(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(count) elements of \(shape)")
+            check(known > 0 && count % known == 0, "reshape: cannot infer -1 in \(newShape) for \(count) elements of \(shape)")
             s[i] = count / known
         }
-        precondition(Shape.count(s) == count, "reshape: \(shape) (\(count) elements) cannot become \(newShape)")
+        check(Shape.count(s) == count, "reshape: \(shape) (\(count) elements) cannot become \(newShape)")
         if s == shape { return self }
         let inShape = shape
         return Tensor.record(Tensor(shape: s, data: data), "reshape", [self]) { g in [g.reshaped(inShape)] }
@@ -428,7 +428,7 @@ extension Tensor {
 
     /// Reorders axes: output axis i is input axis `order[i]` (a copy).
     public func permuted(_ order: [Int]) -> Tensor {
-        precondition(order.sorted() == Array(0..<rank), "permute: \(order) is not a permutation of the axes of \(shape)")
+        check(order.sorted() == Array(0..<rank), "permute: \(order) is not a permutation of the axes of \(shape)")
         if order == Array(0..<rank) { return self }
         let out = Tensor.permuteValues(self, order)
         var inverse = [Int](repeating: 0, count: rank)
@@ -469,7 +469,7 @@ extension Tensor {
     /// Elements `range` along `axis` (a copy).
     public func slice(axis a: Int, _ range: Range<Int>) -> Tensor {
         let ax = axis(a)
-        precondition(range.lowerBound >= 0 && range.upperBound <= shape[ax],
+        check(range.lowerBound >= 0 && range.upperBound <= shape[ax],
                      "slice: range \(range) out of bounds for axis \(a) of \(shape)")
         let (o, n, i) = Shape.split(shape, axis: ax)
         var s = shape; s[ax] = range.count
@@ -489,10 +489,10 @@ extension Tensor {
 
     /// Concatenates along `axis`; all other extents must agree.
     public static func concat(_ xs: [Tensor], axis a: Int) -> Tensor {
-        precondition(!xs.isEmpty, "concat: no tensors")
+        check(!xs.isEmpty, "concat: no tensors")
         let ax = xs[0].axis(a)
         for x in xs {
-            precondition(x.rank == xs[0].rank && (0..<x.rank).allSatisfy { $0 == ax || x.shape[$0] == xs[0].shape[$0] },
+            check(x.rank == xs[0].rank && (0..<x.rank).allSatisfy { $0 == ax || x.shape[$0] == xs[0].shape[$0] },
                          "concat: shapes \(xs.map(\.shape)) differ off axis \(a)")
         }
         let (o, _, i) = Shape.split(xs[0].shape, axis: ax)
@@ -516,9 +516,9 @@ extension Tensor {
     /// Rows of a `[V, D]` table at `indices` → `[indices.count, D]` (embedding lookup); the backward
     /// scatter-adds into the rows used.
     public static func gatherRows(_ table: Tensor, _ indices: [Int]) -> Tensor {
-        precondition(table.rank == 2, "gatherRows: table must be [V, D], got \(table.shape)")
+        check(table.rank == 2, "gatherRows: table must be [V, D], got \(table.shape)")
         let v = table.shape[0], d = table.shape[1]
-        for ix in indices { precondition(ix >= 0 && ix < v, "gatherRows: index \(ix) out of range 0..<\(v)") }
+        for ix in indices { check(ix >= 0 && ix < v, "gatherRows: index \(ix) out of range 0..<\(v)") }
         let out = table.withPointer { t in Tensor.make([indices.count, d]) { y in
             for (r, ix) in indices.enumerated() { (y + r * d).update(from: t + ix * d, count: d) }
         } }

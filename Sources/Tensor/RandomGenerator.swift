@@ -21,7 +21,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// Restores a generator from a saved state (see `stateWords`).
     public init(stateWords w: [UInt64]) {
-        precondition(w.count == 4, "RandomGenerator: state needs 4 words, got \(w.count)")
+        check(w.count == 4, "RandomGenerator: state needs 4 words, got \(w.count)")
         state = (w[0], w[1], w[2], w[3])
     }
 
@@ -55,7 +55,7 @@ public struct RandomGenerator: RandomNumberGenerator, Sendable, Equatable {
 
     /// A uniform integer in `0..<n` (n > 0).
     public mutating func nextInt(below n: Int) -> Int {
-        precondition(n > 0, "nextInt(below:) needs n > 0")
+        check(n > 0, "nextInt(below:) needs n > 0")
         return Int(next(upperBound: UInt64(n)))
     }
 

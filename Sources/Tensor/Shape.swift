@@ -18,7 +18,7 @@ public enum Shape {
         for i in 0..<r {
             let da = i < r - a.count ? 1 : a[i - (r - a.count)]
             let db = i < r - b.count ? 1 : b[i - (r - b.count)]
-            precondition(da == db || da == 1 || db == 1,
+            check(da == db || da == 1 || db == 1,
                          "\(op): shapes \(a) and \(b) do not broadcast (axis \(i - r): \(da) vs \(db))")
             out[i] = da == 1 ? db : da
         }
@@ -29,4 +29,15 @@ public enum Shape {
     public static func split(_ s: [Int], axis: Int) -> (outer: Int, n: Int, inner: Int) {
         (count(Array(s[..<axis])), s[axis], count(Array(s[(axis + 1)...])))
     }
+}
+
+/// Stops the program with `message` when `condition` is false, in debug and release builds alike.
+///
+/// The engine's shape and argument checks use this instead of `precondition`, whose message optimised
+/// builds drop: a shape mismatch must name both shapes in the build people train and test with.
+/// These are programmer errors; input files are validated (with thrown errors) before they reach ops.
+@inline(__always)
+func check(_ condition: @autoclosure () -> Bool, _ message: @autoclosure () -> String,
+           file: StaticString = #file, line: UInt = #line) {
+    if !condition() { fatalError(message(), file: file, line: line) }
 }

@@ -28,8 +28,8 @@ public final class Tensor {
 
     /// Creates a tensor from elements in row-major order. The element count must match the shape.
     public init(shape: [Int], data: [Float], requiresGrad: Bool = false) {
-        precondition(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
-        precondition(data.count == shape.reduce(1, *),
+        check(shape.allSatisfy { $0 >= 0 }, "Tensor: negative extent in shape \(shape)")
+        check(data.count == shape.reduce(1, *),
                      "Tensor: shape \(shape) needs \(shape.reduce(1, *)) elements, got \(data.count)")
         self.shape = shape
         self.data = data
@@ -50,7 +50,7 @@ public final class Tensor {
 
     /// The single element of a one-element tensor.
     public var item: Float {
-        precondition(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
+        check(count == 1, "item: tensor of shape \(shape) has \(count) elements, not 1")
         return data[0]
     }
 
@@ -63,7 +63,7 @@ public final class Tensor {
     /// Resolves a possibly negative axis against this tensor's rank.
     public func axis(_ a: Int) -> Int {
         let r = a < 0 ? a + rank : a
-        precondition(r >= 0 && r < rank, "axis \(a) out of range for shape \(shape)")
+        check(r >= 0 && r < rank, "axis \(a) out of range for shape \(shape)")
         return r
     }
 }
@@ -88,7 +88,7 @@ extension Tensor {
 
     /// `[start, start+step, …]` below `end`, as a 1-D tensor.
     public static func arange(_ start: Float, _ end: Float, step: Float = 1) -> Tensor {
-        precondition(step != 0, "arange: step must not be 0")
+        check(step != 0, "arange: step must not be 0")
         let n = Swift.max(0, Int(((end - start) / step).rounded(.up)))
         return Tensor(shape: [n], data: (0..<n).map { start + Float($0) * step })
     }
