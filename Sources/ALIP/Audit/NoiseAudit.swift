@@ -55,7 +55,7 @@ public final class NoiseAudit {
     public static func load(checkpoint url: URL, manifest: URL, registry: Registry,
                             recipe: (Checkpoint) throws -> (root: ConfigValue, baseDirectory: URL)) throws -> NoiseAudit {
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw AuditError("\(url.path): checkpoint not found; pass a .h5 file written by `alip train` (runs/<name>/checkpoints/step-N.h5)")
+            throw AuditError("\(url.path): checkpoint not found; pass a .h5 file written by `alip train` (runs/<name>/checkpoints/step-NNNNNNN.h5)")
         }
         let table = try AuditTable(contentsOf: manifest)
         let checkpoint = try Checkpoint.read(from: url)
@@ -252,7 +252,7 @@ public final class NoiseAudit {
         lines.append("  audit_score = \(options.score.formula)")
         lines.append("  scored manifest: \(o.scoredManifest.path)")
         if let f = o.filteredManifest, let kept = o.keptRows {
-            let rule = options.keepFraction.map { "the best \(Self.format($0 * 100))%" } ?? "audit_score ≥ \(Self.format(options.minWeight ?? 0))"
+            let rule = options.keepFraction.map { "the best " + String(format: "%.4g", $0 * 100) + "%" } ?? "audit_score ≥ \(Self.format(options.minWeight ?? 0))"
             lines.append("  filtered manifest: \(f.path) (kept \(kept.count) of \(s.rows.count) rows: \(rule))")
         }
         if let t = o.truth {
