@@ -12,6 +12,7 @@ struct ALIPCommand: ParsableCommand {
             TrainCommand.self,
             SweepCommand.self,
             EvalCommand.self,
+            AuditCommand.self,
             ValidateCommand.self,
             ComponentsCommand.self,
             InspectCommand.self,

@@ -4,7 +4,8 @@ import ALIP
 import Recipes
 
 /// `alip validate RECIPE…`: parse, merge, override and check recipes (every sweep variant too) without
-/// training. Exit 0 when all are valid (printing each one's components), 1 with every error otherwise.
+/// training. Exit 0 when all are valid (printing each one's components, parameter count and
+/// estimated memory per step, see `ModelFootprint`), 1 with every error otherwise.
 struct ValidateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "validate",
@@ -27,7 +28,10 @@ struct ValidateCommand: ParsableCommand {
                 let variants = recipe.sweep == nil ? [] : try RecipeLoader.variants(of: recipe, registry: registry)
                 print("\(path): ok (\(recipe.name))")
                 for line in recipe.summaryLines { print("  \(line)") }
-                // LEAD: add the parameter count / memory estimate of the built model here.
+                switch ModelFootprint.of(recipe) {
+                case .success(let footprint): for line in footprint.summaryLines { print("  \(line)") }
+                case .failure(let why): print("  parameters: not estimated (\(why.reason))")
+                }
                 if let sweep = recipe.sweep {
                     print("  sweep: \(variants.count) runs (\(sweep.grid.count) grid, \(sweep.zip.count) zip axes, repeat \(sweep.repeats))")
                 }
