@@ -101,7 +101,7 @@ enum RecipeYAMLWriter {
             || yaml11Words.contains(s.lowercased())
             || s.first.map({ "-?:,[]{}#&*!|>'\"%@` \t".contains($0) }) == true
             || s.last == " " || s.last == ":"
-            || s.contains(": ") || s.contains(" #")
+            || s.contains(": ") || s.contains(" #") || s.contains(where: { ",[]{}".contains($0) })
             || s.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }
         guard needs else { return s }
         var out = "\""

@@ -26,7 +26,7 @@ import Components
     @Test func resolvedYAMLRoundTrips() throws {
         let f = RecipeFolder()
         f.write("r.yaml", baseRecipe)
-        let r = try f.load("r.yaml", overrides: ["name=yes", "data.train.fields={caption: \"a: b\"}"])
+        let r = try f.load("r.yaml", overrides: ["name=yes", "data.train.fields={caption: \"a: b\", raw: \"x, {y} [z]\"}"])
         f.write("resolved.yaml", r.yaml)
         let again = try f.load("resolved.yaml")
         #expect(again.root == r.root)
