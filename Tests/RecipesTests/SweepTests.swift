@@ -54,6 +54,17 @@ import Components
         #expect(vs[2].recipe.value(at: "optimizer.lr") == .double(0.3))
     }
 
+    @Test func componentValuedAxesAreNamedByTypeAndValues() throws {
+        let f = sweepFolder("""
+        sweep:
+          zip:
+            objective.gates.sample: [{type: none}, {type: lcg, momentum: 0.9}, {type: lcg, momentum: 0.5}]
+        """)
+        let vs = try RecipeLoader.variants(of: try f.load("gates.yaml"), registry: Fakes.registry, checks: [])
+        #expect(vs.map(\.name) == ["gates.sample=none", "gates.sample=lcg-0.9", "gates.sample=lcg-0.5"])
+        #expect(vs[2].recipe.value(at: "objective.gates.sample.momentum") == .double(0.5))
+    }
+
     @Test func namesStayUniqueAndSafe() {
         #expect(SweepNaming.shortKeys(["a.rate", "b.rate", "c.x"]) == ["a.rate": "a.rate", "b.rate": "b.rate", "c.x": "x"])
         #expect(SweepNaming.sanitize("a/b c:d") == "a_b_c_d")

@@ -76,6 +76,11 @@ extension RecipeLoader {
     }
 }
 
+extension String {
+    /// nil for the empty string.
+    fileprivate var nonEmpty: String? { isEmpty ? nil : self }
+}
+
 /// Run names for sweep variants: the differing keys, short, filesystem-safe and stable.
 enum SweepNaming {
     /// Each key without its first part (`objective.gates.sample.type` → `gates.sample.type`) unless that
@@ -93,12 +98,16 @@ enum SweepNaming {
         return out
     }
 
-    /// How a value shows in a name: a scalar's text, a list's items joined by `+`, a component's type.
+    /// How a value shows in a name: a scalar's text, a list's items joined by `+`, a mapping's type
+    /// followed by its other values in written order, joined by `-` (`{type: clip, path: caption}` →
+    /// `clip-caption`), so two components of one type still get different names.
     static func valueText(_ n: RecipeNode) -> String {
         switch n.content {
         case .scalar(let s, _): return s
         case .list(let l): return l.map(valueText).joined(separator: "+")
-        case .map: return n.typeName ?? "map"
+        case .map(let entries):
+            let rest = entries.filter { $0.key != "type" }.map { valueText($0.value) }
+            return ([n.typeName].compactMap { $0 } + rest).joined(separator: "-").nonEmpty ?? "map"
         }
     }
 
