@@ -7,7 +7,7 @@ struct DataCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "data",
         abstract: "Generate and inspect data sets.",
-        subcommands: [DigitScenesCommand.self]
+        subcommands: [DigitScenesCommand.self, CorruptCommand.self]
     )
 }
 
