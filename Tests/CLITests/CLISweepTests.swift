@@ -40,7 +40,10 @@ struct CLISweepTests {
             .split(separator: "\n").map(String.init)
         #expect(csv.count == 5, "\(csv)")
         let header = csv.first?.split(separator: ",").map(String.init) ?? []
-        let metricColumns = header.indices.filter { header[$0].hasPrefix("retrieval.i2t.r1") || header[$0].hasPrefix("zero-shot.top1") }
+        // Mean columns (a std column stays empty with one run per variant).
+        let metricColumns = header.indices.filter {
+            (header[$0].hasPrefix("retrieval.i2t.r1") || header[$0].hasPrefix("zero-shot.top1")) && !header[$0].hasSuffix(".std")
+        }
         #expect(!metricColumns.isEmpty, "\(header)")
         for row in csv.dropFirst() {
             let cells = row.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
