@@ -31,7 +31,8 @@ struct CLITrainTests {
 
         let eval = try CLIWorkspace.alip(["eval", last, "--json"])
         #expect(eval.status == 0, "\(eval.transcript)")
-        let metrics = try jsonNumbers(eval.stdout)
+        // (Without throwing, so the checks below run even when eval fails.)
+        let metrics = (try? jsonNumbers(eval.stdout)) ?? [:]
         let keys = metrics.keys.filter { !$0.hasPrefix("noise-detection") }.sorted()
         #expect(keys.contains("retrieval.i2t.r1") && keys.contains("zero-shot.top1"), "\(keys)")
         for k in keys { #expect(metrics[k] == summary[k], "\(k): eval \(metrics[k]!) vs summary \(summary[k] ?? .nan)") }
