@@ -79,7 +79,10 @@ let package = Package(
         .testTarget(name: "DataTests", dependencies: ["Data", "TestSupport"]),
         .testTarget(name: "CheckpointTests", dependencies: ["Checkpoint", "TestSupport"]),
         .testTarget(name: "ALIPTests", dependencies: ["ALIP", "Checkpoint", "TestSupport"]),
-        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "Components", "TestSupport"]),
+        // RecipeRun end-to-end tests read checkpoints and generate data; the plugin modules (and the
+        // generated `pluginRegistries`) let them validate the recipes under Plugins/ too.
+        .testTarget(name: "RecipesTests", dependencies: ["Recipes", "ALIP", "Data", "Checkpoint", "Components", "TestSupport"]
+                        + pluginModules.map { .target(name: $0) }, plugins: ["GeneratePluginList"]),
         // End-to-end tests run the built `alip` executable.
         .testTarget(name: "CLITests", dependencies: ["alip", "TestSupport"]),
     ] + pluginTargets

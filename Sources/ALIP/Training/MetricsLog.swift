@@ -95,12 +95,14 @@ public final class MetricsLog {
             let bytes = data[start..<nl]
             start = data.index(after: nl)
             if bytes.allSatisfy({ $0 == 0x20 || $0 == 0x0D || $0 == 0x09 }) { continue }
-            guard let object = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any],
-                  let step = (object["step"] as? NSNumber)?.intValue else {
+            // JSONDecoder reads numbers back exactly as written (JSONSerialization on Linux may not).
+            guard let object = try? JSONDecoder().decode([String: JSONNumber].self, from: Data(bytes)),
+                  let s = object["step"]?.value, s == s.rounded(), abs(s) < 1e15 else {
                 throw RunLogError("\(url.path):\(number): not a metrics line (a JSON object with an integer \"step\"); fix or delete that line, then resume again")
             }
+            let step = Int(s)
             var metrics: [String: Double] = [:]
-            for (k, v) in object where k != "step" { metrics[k] = (v as? NSNumber)?.doubleValue ?? .nan }
+            for (k, v) in object where k != "step" { metrics[k] = v.value ?? .nan }
             lines.append(Line(step: step, metrics: metrics, bytes: Data(bytes)))
         }
         return (lines, start < data.endIndex)

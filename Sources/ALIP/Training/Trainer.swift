@@ -312,15 +312,14 @@ public final class Trainer {
         try Data(("{\n" + body + "\n}\n").utf8).write(to: url, options: .atomic)
     }
 
-    /// Reads a `summary.json` written by ``writeSummary(_:to:)`` (non-numbers are left out).
+    /// Reads a `summary.json` written by ``writeSummary(_:to:)`` (non-numbers are left out). Numbers read
+    /// back exactly as written (`JSONDecoder`; `JSONSerialization` on Linux can be off in the last digit).
     public static func readSummary(_ url: URL) throws -> [String: Double] {
         let data = try Data(contentsOf: url)
-        guard let obj = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+        guard let obj = try? JSONDecoder().decode([String: JSONNumber].self, from: data) else {
             throw TrainingError("\(url.path): not a JSON object")
         }
-        var out: [String: Double] = [:]
-        for (k, v) in obj { if let d = v as? Double { out[k] = d } else if let i = v as? Int { out[k] = Double(i) } }
-        return out
+        return obj.compactMapValues(\.value)
     }
 
     /// A two-column table of metrics (sorted by name), for the terminal.
@@ -339,5 +338,14 @@ public final class Trainer {
         if !v.isFinite { return String(v) }
         if v == v.rounded() && abs(v) < 1e9 { return String(Int(v)) }
         return String(format: "%.4f", v)
+    }
+}
+
+/// A JSON value read for its number: `value` is nil for null, strings, lists and objects.
+struct JSONNumber: Decodable {
+    let value: Double?
+    init(from decoder: any Decoder) throws {
+        let c = try decoder.singleValueContainer()
+        value = try? c.decode(Double.self)
     }
 }
