@@ -1,3 +1,4 @@
+import ALIP
 import Foundation
 
 /// The comparison of a sweep's variants: one row per variant (repeats averaged), written as
@@ -28,13 +29,11 @@ public struct SweepReport: Sendable {
         var summaries: [String: [String: Double]] = [:]
         for v in variants {
             let url = SweepRunner.runDirectory(v, in: out).appendingPathComponent("summary.json")
-            guard let data = FileManager.default.contents(atPath: url.path) else { continue }
-            guard data.count < 16 << 20, let obj = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            guard let attrs = try? FileManager.default.attributesOfItem(atPath: url.path) else { continue }
+            guard (attrs[.size] as? Int ?? 0) < 16 << 20, let m = try? Trainer.readSummary(url) else {
                 warnings.append("\(url.path): not a JSON object of metrics; skipped")
                 continue
             }
-            var m: [String: Double] = [:]
-            for (k, x) in obj { if let n = x as? NSNumber, !(x is Bool) { m[k] = n.doubleValue } }
             summaries[v.name] = m
         }
         let metricList = metrics.isEmpty ? Array(Set(summaries.values.flatMap(\.keys))).sorted() : metrics
