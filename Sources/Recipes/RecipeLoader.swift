@@ -150,7 +150,9 @@ struct FileLoader {
                 return nil
             }
             for n in names {
-                let base = url.deletingLastPathComponent().appendingPathComponent(n.scalarText!).standardizedFileURL
+                let name = n.scalarText!
+                let base = (name.hasPrefix("/") ? URL(fileURLWithPath: name)
+                            : url.deletingLastPathComponent().appendingPathComponent(name)).standardizedFileURL
                 let resolvedBase = base.resolvingSymlinksInPath()
                 if let k = chain.firstIndex(where: { $0.resolvingSymlinksInPath() == resolvedBase }) ?? (resolvedBase == url.resolvingSymlinksInPath() ? chain.count : nil) {
                     let cycle = (chain[k...] + [url, base]).map(\.lastPathComponent).joined(separator: " → ")

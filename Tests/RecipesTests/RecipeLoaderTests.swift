@@ -71,6 +71,15 @@ import Components
         #expect(r.value(at: "objective.gates.sample") == .map(["type": .string("none")]))
     }
 
+    @Test func absoluteExtendsPathsResolveAsGiven() throws {
+        let f = RecipeFolder()
+        let base = f.write("bases/base.yaml", baseRecipe)
+        f.write("elsewhere/a.yaml", "extends: \(base.path)\ntrain: {steps: 7}\n")
+        let r = try f.load("elsewhere/a.yaml")
+        #expect(r.value(at: "train.steps") == .int(7))
+        #expect(r.value(at: "seed") == .int(3))
+    }
+
     @Test func multipleBasesLaterWins() throws {
         let f = RecipeFolder()
         f.write("base.yaml", baseRecipe)
