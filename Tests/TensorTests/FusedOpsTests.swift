@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import Tensor
 import TestSupport
@@ -86,5 +87,36 @@ struct FusedOpsTests {
             let want = referenceMatmul(ra, rb, m: m, k: k, n: n)
             #expect(maxDiff(out.data, want) < 1e-3, "\(m)×\(n)×\(k) transA \(ta) transB \(tb)")
         }
+    }
+}
+
+/// The vectorisable erf/exp behind GELU against the C library.
+@Suite("Fast math")
+struct FastMathTests {
+    @Test func erfFastIsWithinFloatRoundOff() {
+        var worst: Float = 0
+        for i in -6000...6000 {
+            let x = Float(i) * 1e-3
+            worst = max(worst, abs(Kernels.erfFast(x) - erff(x)))
+        }
+        #expect(worst <= 5e-7, "max |erfFast − erff| = \(worst)")
+        #expect(Kernels.erfFast(0) == 0 && Kernels.erfFast(10) == 1 && Kernels.erfFast(-10) == -1)
+    }
+
+    @Test func expFastIsWithinFloatRoundOff() {
+        var worst: Float = 0
+        for i in -8000...8000 {
+            let x = Float(i) * 1e-2
+            worst = max(worst, abs(Kernels.expFast(x) - expf(x)) / expf(x))
+        }
+        #expect(worst <= 5e-7, "max relative |expFast − expf| = \(worst)")
+        #expect(Kernels.expFast(-200) >= 0 && Kernels.expFast(-200) < 1e-37)
+    }
+
+    @Test func geluKernelMatchesErfFormula() {
+        let x = randomInput([4096], scale: 3, seed: 90)
+        let y = x.gelu()
+        let want = x.data.map { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
+        #expect(maxDiff(y.data, want) <= 1e-6)
     }
 }

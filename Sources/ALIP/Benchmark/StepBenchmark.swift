@@ -21,6 +21,9 @@ public struct StepBenchmark {
     public struct Result: Sendable {
         /// Milliseconds of each timed step.
         public var stepMs: [Double]
+        /// Process CPU time (user + system, all threads) per timed step in milliseconds: less sensitive to
+        /// other processes on a shared machine than wall time, and it counts busy-waiting threads.
+        public var cpuMsPerStep: Double
         /// Model FLOPs of one step (`flopsPerStep`).
         public var flops: Double
         /// Batch size.
@@ -140,11 +143,13 @@ public struct StepBenchmark {
         for _ in 0..<warmup { try runStep() }
         var times: [Double] = []
         var loss: Float = 0
+        let cpu0 = StepBenchmark.cpuSeconds
         for _ in 0..<steps {
             let t0 = DispatchTime.now().uptimeNanoseconds
             loss = try runStep()
             times.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
         }
+        let cpuMs = (StepBenchmark.cpuSeconds - cpu0) * 1e3 / Double(max(steps, 1))
         var prof: [String: OpProfiler.Entry] = [:]
         var profMs = 0.0
         if profile {
@@ -154,7 +159,7 @@ public struct StepBenchmark {
             profMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             prof = OpProfiler.stop()
         }
-        return Result(stepMs: times, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: mode == .alip ? 2 : 1),
+        return Result(stepMs: times, cpuMsPerStep: cpuMs, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: mode == .alip ? 2 : 1),
                       batch: batch, finalLoss: loss, profile: prof, profiledStepMs: profMs)
     }
 
@@ -173,6 +178,18 @@ public struct StepBenchmark {
         let blocks = visBlocks + paths * txtBlocks
         let macs = 3 * (blocks + Double(v.width * e) + paths * Double(t.width * e) + loss) + 2 * visPatch
         return 2 * macs * Double(batch)
+    }
+
+    /// User + system CPU seconds of this process so far.
+    public static var cpuSeconds: Double {
+        var u = rusage()
+        #if os(Linux)
+        getrusage(RUSAGE_SELF.rawValue, &u)
+        #else
+        getrusage(RUSAGE_SELF, &u)
+        #endif
+        func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return s(u.ru_utime) + s(u.ru_stime)
     }
 
     /// Peak resident set size of this process in MiB (`getrusage` `ru_maxrss`).
