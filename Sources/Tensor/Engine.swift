@@ -65,7 +65,23 @@ public enum Engine {
     /// this so `ALIP_NUM_THREADS` holds even in code that never touches `Engine.threads`.
     @inline(__always)
     static func configureOnce() { _ = configured }
-    private static let configured: Int = threads
+    private static let configured: Int = { configureAllocator(); return threads }()
+
+    /// Keeps freed activation buffers in the heap for the next step instead of returning them to the
+    /// kernel (glibc: buffers up to 32 MiB never take the `mmap` path, and the heap top is not trimmed
+    /// below 1 GiB), so a training step stops page-faulting fresh memory for every op. Peak RSS is
+    /// unchanged; memory freed by a step is reused by the next. `ALIP_MALLOC_TUNE=0` leaves glibc alone.
+    static func configureAllocator() {
+        #if os(Linux)
+        guard ProcessInfo.processInfo.environment["ALIP_MALLOC_TUNE"] != "0" else { return }
+        // mallopt from <malloc.h> (not in the Glibc module): M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+        guard let sym = dlsym(nil, "mallopt") else { return }
+        typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
+        let mallopt = unsafeBitCast(sym, to: Mallopt.self)
+        _ = mallopt(-3, 32 << 20)
+        _ = mallopt(-1, 1 << 30)
+        #endif
+    }
 
     /// The kernel family OpenBLAS picked for this CPU (`openblas_get_corename`, for example "Haswell",
     /// "SkylakeX", or "Prescott" when it fell back to generic SSE3 code); nil when the symbol is missing.
