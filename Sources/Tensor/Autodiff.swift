@@ -1,3 +1,5 @@
+import Foundation
+
 /// Whether ops record the autodiff graph on the current thread/task (like `torch.is_grad_enabled()`).
 public enum GradMode {
     @TaskLocal static var enabled = true
@@ -20,6 +22,7 @@ extension Tensor {
     static func record(_ out: Tensor, _ op: String, _ inputs: [Tensor],
                        _ vjp: @escaping (Tensor) -> [Tensor?]) -> Tensor {
         out.opName = op
+        if OpProfiler.isOn { OpProfiler.forwardRecorded(op) }
         guard GradMode.enabled, inputs.contains(where: { $0.requiresGrad }) else { return out }
         out.requiresGrad = true
         out.parents = inputs
@@ -49,6 +52,9 @@ extension Tensor {
         }
 
         var grads: [ObjectIdentifier: Tensor] = [ObjectIdentifier(self): seed]
+        let profiling = OpProfiler.isOn
+        if profiling { OpProfiler.inBackward = true }
+        defer { if profiling { OpProfiler.inBackward = false; OpProfiler.mark() } }
         withoutGradients {
             for node in order.reversed() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
@@ -60,14 +66,28 @@ extension Tensor {
                     if let old = node.grad { node.grad = accumulate(old, g) } else { node.grad = g.detached() }
                     continue
                 }
-                let inputGrads = fn(g)
+                let inputGrads: [Tensor?]
+                if OpProfiler.isOn {
+                    let t0 = DispatchTime.now().uptimeNanoseconds
+                    inputGrads = fn(g)
+                    OpProfiler.backwardTimed(node.opName, seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                } else {
+                    inputGrads = fn(g)
+                }
                 check(inputGrads.count == node.parents.count, "backward of \(node.opName): arity mismatch")
                 for (p, pg) in zip(node.parents, inputGrads) where p.requiresGrad {
                     guard let pg else { continue }
                     check(pg.shape == p.shape,
                                  "backward of \(node.opName): gradient shape \(pg.shape) != input shape \(p.shape)")
                     let key = ObjectIdentifier(p)
-                    if let old = grads[key] { grads[key] = accumulate(old, pg) } else { grads[key] = pg }
+                    if let old = grads[key] {
+                        let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
+                        grads[key] = accumulate(old, pg)
+                        if profiling {
+                            OpProfiler.backwardTimed("(gradient accumulation)",
+                                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
+                        }
+                    } else { grads[key] = pg }
                 }
                 if !retainGraph { node.parents = []; node.backwardFn = nil; node.graphReleased = true }
             }

@@ -221,3 +221,66 @@ extension Tensor {
         }
     }
 }
+
+// MARK: - Fused layers (one kernel pass, no intermediate copies)
+
+extension Tensor {
+    /// A fully connected layer `y = x Wᵀ + b` (`torch.nn.functional.linear`) for `[…, in]` inputs, `weight`
+    /// `[out, in]` and an optional `bias` `[out]`: the bias is the GEMM's starting value (β = 1), so there
+    /// is no separate broadcast-add pass; the backward is `dx = g W`, `dW = gᵀ x`, `db = Σ_rows g`.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        check(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
+              "linear: input \(x.shape) must end in weight \(weight.shape)'s \(weight.rank == 2 ? weight.shape[1] : -1) features")
+        let out = weight.shape[0], inF = weight.shape[1]
+        check(bias == nil || bias!.shape == [out], "linear: bias \(bias?.shape ?? []) must be [\(out)]")
+        let rows = x.count / Swift.max(inF, 1)
+        let outShape = Array(x.shape.dropLast()) + [out]
+        let y = x.withPointer { px in weight.withPointer { pw in Tensor.make(outShape) { c in
+            if let bias {
+                bias.withPointer { Kernels.broadcastRows($0, c, rows: rows, n: out) }
+                Kernels.gemm(transA: false, transB: true, m: rows, n: out, k: inF, a: px, b: pw, beta: 1, c: c)
+            } else {
+                Kernels.gemm(transA: false, transB: true, m: rows, n: out, k: inF, a: px, b: pw, c: c)
+            }
+        } } }
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        return record(y, "linear", inputs) { g in
+            var grads: [Tensor?] = []
+            g.withPointer { pg in
+                grads.append(x.requiresGrad ? weight.withPointer { pw in Tensor.make(x.shape) {
+                    Kernels.gemm(transA: false, transB: false, m: rows, n: inF, k: out, a: pg, b: pw, c: $0)
+                } } : nil)
+                grads.append(weight.requiresGrad ? x.withPointer { px in Tensor.make(weight.shape) {
+                    Kernels.gemm(transA: true, transB: false, m: out, n: inF, k: rows, a: pg, b: px, c: $0)
+                } } : nil)
+                if let bias {
+                    grads.append(bias.requiresGrad ? Tensor.make([out]) {
+                        Kernels.sumAxis(pg, $0, outer: 1, n: rows, inner: out)
+                    } : nil)
+                }
+            }
+            return grads
+        }
+    }
+
+    /// Multi-head self-attention from a packed `[B, T, 3d]` projection (query | key | value, as
+    /// `in_proj_weight` lays them out) to the merged `[B, T, d]` heads: the same values as splitting
+    /// `reshape(B, T, 3, H, dh).permute(2, 0, 3, 1, 4)`, `attention(q, k, v, causal:)` and merging
+    /// `permute(0, 2, 1, 3).reshape(B, T, d)`, without those copies (heads are GEMM strides).
+    public static func packedAttention(_ qkv: Tensor, heads: Int, causal: Bool = false) -> Tensor {
+        check(qkv.rank == 3 && heads > 0 && qkv.shape[2] % (3 * heads) == 0,
+              "packedAttention: input \(qkv.shape) must be [B, T, 3·d] with d divisible by \(heads) heads")
+        let b = qkv.shape[0], t = qkv.shape[1], d = qkv.shape[2] / 3, dh = d / heads
+        let scale = 1 / Float(dh).squareRoot()
+        var p = [Float](unsafeUninitializedCapacity: b * heads * t * t) { _, n in n = b * heads * t * t }
+        let out = qkv.withPointer { px in p.withUnsafeMutableBufferPointer { pp in Tensor.make([b, t, d]) {
+            Kernels.packedAttentionForward(px, $0, pp.baseAddress!, batch: b, t: t, heads: heads, dh: dh,
+                                           scale: scale, causal: causal)
+        } } }
+        return record(out, "attention", [qkv]) { g in
+            [qkv.withPointer { px in p.withUnsafeBufferPointer { pp in g.withPointer { pg in Tensor.make(qkv.shape) {
+                Kernels.packedAttentionBackward(px, pp.baseAddress!, pg, $0, batch: b, t: t, heads: heads, dh: dh, scale: scale)
+            } } } }]
+        }
+    }
+}

@@ -199,13 +199,10 @@ extension Tensor {
     /// Exact GELU: x·Φ(x) = x/2·(1 + erf(x/√2)) (PyTorch's `nn.GELU()` default).
     public func gelu() -> Tensor {
         let x = self
-        let out = mapValues { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
+        let n = count
+        let out = withPointer { px in Tensor.make(shape) { Kernels.gelu(px, $0, n) } }
         return Tensor.record(out, "gelu", [self]) { g in
-            [g.zipValues(x) { gy, v in
-                let cdf = 0.5 * (1 + erff(v * 0.70710678118654752))
-                let pdf = 0.39894228040143268 * Foundation.exp(-0.5 * v * v)
-                return gy * (cdf + v * pdf)
-            }]
+            [x.withPointer { px in g.withPointer { pg in Tensor.make(x.shape) { Kernels.geluBackward(px, pg, $0, n) } } }]
         }
     }
 

@@ -3,17 +3,18 @@ import Foundation
 import Tensor
 
 /// `alip bench`: micro- and macro-benchmarks, run in a release build. Each benchmark is one subcommand;
-/// add one by appending its type to `subcommands` (`BenchStep.self` for `alip bench step`,
+/// add one by appending its type to `subcommands` (`BenchStepCommand.self` for `alip bench step`, the default;
 /// `BenchLoader.self` for `alip bench loader`).
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Benchmarks (build with -c release first).",
         subcommands: [
+            BenchStepCommand.self,
             BenchMatmul.self,
             BenchLoaderCommand.self,
         ],
-        defaultSubcommand: BenchMatmul.self
+        defaultSubcommand: BenchStepCommand.self
     )
 }
 
@@ -47,6 +48,7 @@ struct BenchMatmul: ParsableCommand {
     }
 
     func run() throws {
+        Engine.reexecWithTunedBLASIfNeeded()
         if let threads { Engine.threads = threads }
         let cases = MatmulBenchmark.tinyModelCases(batch: batch).filter { only == nil || $0.name.contains(only!) }
         guard !cases.isEmpty else { throw ValidationError("--only '\(only ?? "")' matches no shape") }

@@ -38,6 +38,7 @@ public final class Linear: Module {
     /// `[…, in]` → `[…, out]`.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear: input \(x.shape) must end in \(inFeatures) features")
+        if Engine.useFusedKernels { return Tensor.linear(x, weight: weight, bias: bias) }
         let y = Tensor.matmul(x, weight, transposeB: true)
         guard let bias else { return y }
         return y + bias

@@ -4,9 +4,9 @@ import Tensor
 /// open_clip's `Attention` store it: `in_proj_weight [3d, d]` (rows: query, key, value),
 /// `in_proj_bias [3d]`, and `out_proj` (a `Linear(d, d)`).
 ///
-/// Forward: one GEMM for Q, K and V together, one rearrangement to `[3, B, H, T, Dh]`, the fused
-/// `Tensor.attention` on `[B, H, T, Dh]` (scale 1/√Dh, optional causal mask), heads merged back to
-/// `[B, T, d]`, then `out_proj`.
+/// Forward: one GEMM for Q, K and V together (bias fused), the fused `Tensor.packedAttention` that reads
+/// the heads straight from the packed `[B, T, 3d]` projection and writes them merged as `[B, T, d]`
+/// (scale 1/√Dh, optional causal mask; no split/merge copies), then `out_proj`.
 public final class MultiheadAttention: Module {
     /// `[3d, d]`.
     public let inProjWeight: Tensor
@@ -41,6 +41,15 @@ public final class MultiheadAttention: Module {
     /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i.
     public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "MultiheadAttention: input \(x.shape) must be [B, T, \(width)]")
+        guard Engine.useFusedKernels else { return unfused(x, causal: causal) }
+        let qkv = Tensor.linear(x, weight: inProjWeight, bias: inProjBias)                // [B, T, 3d]
+        let o = Tensor.packedAttention(qkv, heads: heads, causal: causal)                 // [B, T, d]
+        return outProj(o)
+    }
+
+    /// The composed reference path (`Engine.useFusedKernels == false`): split heads by permute + slices,
+    /// `Tensor.attention` on `[B, H, T, Dh]`, merge heads by permute.
+    func unfused(_ x: Tensor, causal: Bool) -> Tensor {
         let (b, t, d) = (x.shape[0], x.shape[1], width)
         let dh = d / heads
         let qkv = Tensor.matmul(x, inProjWeight, transposeB: true) + inProjBias           // [B, T, 3d]

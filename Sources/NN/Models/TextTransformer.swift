@@ -107,18 +107,27 @@ public final class TextTransformer: TextEncoder, Component {
         }
     }
 
+    /// Whether `encode` runs only the first `max(EOT position) + 1` columns of a batch (default true).
+    /// Exact under the causal mask: a position never attends to later ones, so the tokens after every
+    /// row's EOT cannot change any pooled output, and positional rows beyond get zero gradient either way.
+    public var trimsPadding = true
+
     /// Token rows `[B][T]` (one length T ≤ `contextLength`, ids in `0..<vocabSize`) → `[B, embed]`,
     /// not L2-normalised. Rows shorter than the context use the first T positions, as open_clip does.
     public func encode(_ tokens: [[Int32]]) -> Tensor {
-        let b = tokens.count, t = tokens.first?.count ?? 0, w = width
-        precondition(b > 0 && t > 0 && t <= contextLength && tokens.allSatisfy { $0.count == t },
+        let b = tokens.count, full = tokens.first?.count ?? 0, w = width
+        precondition(b > 0 && full > 0 && full <= contextLength && tokens.allSatisfy { $0.count == full },
                      "TextTransformer: token rows must be non-empty, of one length ≤ \(contextLength)")
-        let ids = tokens.flatMap { $0.map(Int.init) }
+        let positions = TextTransformer.poolingPositions(tokens)
+        let t = trimsPadding ? (positions.max() ?? (full - 1)) + 1 : full
+        var ids = [Int]()
+        ids.reserveCapacity(b * t)
+        for row in tokens { for j in 0..<t { ids.append(Int(row[j])) } }
         var x = tokenEmbedding(ids).reshaped([b, t, w])
         x = x + (t == contextLength ? positionalEmbedding : positionalEmbedding.slice(axis: 0, 0..<t))
         x = transformer(x, causal: true)
         // ln_final is per token, so normalising only the pooled rows equals open_clip's order.
-        let rows = TextTransformer.poolingPositions(tokens).enumerated().map { $0.offset * t + $0.element }
+        let rows = positions.enumerated().map { $0.offset * t + $0.element }
         let pooled = lnFinal(Tensor.gatherRows(x.reshaped([b * t, w]), rows))
         return Tensor.matmul(pooled, textProjection)
     }

@@ -12,16 +12,67 @@ public enum Kernels {
     public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
                             a: UnsafePointer<Float>, b: UnsafePointer<Float>, beta: Float = 0,
                             c: UnsafeMutablePointer<Float>) {
+        gemm(transA: transA, transB: transB, m: m, n: n, k: k, alpha: alpha, a: a, lda: transA ? m : k,
+             b: b, ldb: transB ? k : n, beta: beta, c: c, ldc: n)
+    }
+
+    /// `gemm` over strided row-major operands: `lda`, `ldb`, `ldc` are the distances between rows of the
+    /// stored A, B and C (so heads inside a packed `[B, T, 3d]` tensor are read and written in place).
+    ///
+    /// With `Engine.gemmThreading == .engine`, OpenBLAS runs on one thread and a product large enough to
+    /// pay for it is split into row (or, for few rows, column) blocks across the engine's threads; each
+    /// block is an independent single-threaded `sgemm` on disjoint output, so no thread ever busy-waits
+    /// inside OpenBLAS while elementwise kernels run.
+    public static func gemm(transA: Bool, transB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                            a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int, beta: Float = 0,
+                            c: UnsafeMutablePointer<Float>, ldc: Int) {
         if m == 0 || n == 0 { return }
         Engine.configureOnce()
         if k == 0 {
-            if beta == 0 { c.update(repeating: 0, count: m * n) } else if beta != 1 { for i in 0..<(m * n) { c[i] *= beta } }
+            for i in 0..<m {
+                let row = c + i * ldc
+                if beta == 0 { row.update(repeating: 0, count: n) } else if beta != 1 { for j in 0..<n { row[j] *= beta } }
+            }
             return
         }
-        let lda = transA ? m : k
-        let ldb = transB ? k : n
+        let threads = Engine.threads
+        if Engine.gemmThreading == .engine && threads > 1 && m * n * k >= Engine.gemmSplitThreshold {
+            if m >= 2 * 16 || m >= n {
+                // Row blocks: rows of op(A) and of C.
+                let parts = min(threads, max(1, m / 16))
+                let size = (m + parts - 1) / parts
+                Engine.parallelFor(parts, minChunk: 1) { r in
+                    for p in r {
+                        let lo = p * size, hi = min(m, lo + size)
+                        guard lo < hi else { continue }
+                        rawGemm(transA, transB, hi - lo, n, k, alpha, a + (transA ? lo : lo * lda), lda, b, ldb, beta,
+                                c + lo * ldc, ldc)
+                    }
+                }
+            } else {
+                // Column blocks: columns of op(B) and of C.
+                let parts = min(threads, max(1, n / 16))
+                let size = (n + parts - 1) / parts
+                Engine.parallelFor(parts, minChunk: 1) { r in
+                    for p in r {
+                        let lo = p * size, hi = min(n, lo + size)
+                        guard lo < hi else { continue }
+                        rawGemm(transA, transB, m, hi - lo, k, alpha, a, lda, b + (transB ? lo * ldb : lo), ldb, beta,
+                                c + lo, ldc)
+                    }
+                }
+            }
+            return
+        }
+        rawGemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
+    }
+
+    @inline(__always)
+    static func rawGemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                        _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int, _ beta: Float,
+                        _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
         cblas_sgemm(CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha, a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     // MARK: Elementwise

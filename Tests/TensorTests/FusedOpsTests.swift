@@ -1,0 +1,122 @@
+import Foundation
+import Testing
+import Tensor
+import TestSupport
+
+/// The fused ops of the performance work: values against the composed ops they replace, and
+/// finite-difference gradients.
+@Suite("Fused ops: linear, packed attention, strided and split GEMM")
+struct FusedOpsTests {
+    @Test func linearMatchesMatmulPlusBias() {
+        let x = randomInput([2, 5, 7], seed: 70), w = randomInput([4, 7], seed: 71), b = randomInput([4], seed: 72)
+        let fused = Tensor.linear(x, weight: w, bias: b)
+        let composed = Tensor.matmul(x, w, transposeB: true) + b
+        #expect(fused.shape == [2, 5, 4])
+        #expect(maxDiff(fused.data, composed.data) < 1e-5)
+        let noBias = Tensor.linear(x, weight: w, bias: nil)
+        #expect(maxDiff(noBias.data, Tensor.matmul(x, w, transposeB: true).data) < 1e-6)
+    }
+
+    @Test func linearGradients() {
+        let x = randomInput([3, 2, 5], seed: 73), w = randomInput([4, 5], seed: 74), b = randomInput([4], seed: 75)
+        let r = checkGradients([x, w, b]) { Tensor.linear($0[0], weight: $0[1], bias: $0[2]) }
+        #expect(r.passed, "\(r)")
+        let r2 = checkGradients([x, w]) { Tensor.linear($0[0], weight: $0[1], bias: nil) }
+        #expect(r2.passed, "no bias: \(r2)")
+    }
+
+    /// The split-heads / attention / merge-heads composition the packed op replaces.
+    private func composed(_ qkv: Tensor, heads: Int, causal: Bool) -> Tensor {
+        let (b, t, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)
+        let split = qkv.reshaped([b, t, 3, heads, d / heads]).permuted([2, 0, 3, 1, 4])
+        let q = split.slice(axis: 0, 0..<1).reshaped([b, heads, t, d / heads])
+        let k = split.slice(axis: 0, 1..<2).reshaped([b, heads, t, d / heads])
+        let v = split.slice(axis: 0, 2..<3).reshaped([b, heads, t, d / heads])
+        return Tensor.attention(q, k, v, causal: causal).permuted([0, 2, 1, 3]).reshaped([b, t, d])
+    }
+
+    @Test(arguments: [false, true])
+    func packedAttentionMatchesComposed(_ causal: Bool) {
+        let qkv = randomInput([3, 6, 3 * 8], scale: 1.5, seed: 76)
+        let fused = Tensor.packedAttention(qkv, heads: 2, causal: causal)
+        let reference = composed(qkv, heads: 2, causal: causal)
+        #expect(fused.shape == [3, 6, 8])
+        #expect(maxDiff(fused.data, reference.data) < 1e-5)
+        // Gradients of a random projection of the output agree too.
+        let r = randomInput([3, 6, 8], seed: 77).detached()
+        let a = qkv.detached(); a.requiresGrad = true
+        (Tensor.packedAttention(a, heads: 2, causal: causal) * r).sum().backward()
+        let c = qkv.detached(); c.requiresGrad = true
+        (composed(c, heads: 2, causal: causal) * r).sum().backward()
+        #expect(maxDiff(a.grad!.data, c.grad!.data) < 1e-5)
+    }
+
+    @Test(arguments: [false, true])
+    func packedAttentionGradients(_ causal: Bool) {
+        let qkv = randomInput([2, 5, 3 * 6], seed: 78)
+        let r = checkGradients([qkv]) { Tensor.packedAttention($0[0], heads: 3, causal: causal) }
+        #expect(r.passed, "causal \(causal): \(r)")
+    }
+
+    @Test func stridedGemmReadsAndWritesSubmatrices() {
+        // C[1..<3, 2..<5] (ldc 6) = A (rows of a [2, 4] block inside ld 5) · B.
+        let aFull = (0..<10).map { Float($0) * 0.5 - 2 }, b = (0..<12).map { Float($0) * 0.25 - 1 }
+        var c = [Float](repeating: 7, count: 4 * 6)
+        aFull.withUnsafeBufferPointer { pa in b.withUnsafeBufferPointer { pb in c.withUnsafeMutableBufferPointer { pc in
+            Kernels.gemm(transA: false, transB: false, m: 2, n: 3, k: 4, a: pa.baseAddress! + 1, lda: 5,
+                         b: pb.baseAddress!, ldb: 3, c: pc.baseAddress! + 6 + 2, ldc: 6)
+        } } }
+        let a = [Float](aFull[1..<5]) + [Float](aFull[6..<10])
+        let want = referenceMatmul(a, b, m: 2, k: 4, n: 3)
+        for i in 0..<4 { for j in 0..<6 {
+            let inside = (1..<3).contains(i) && (2..<5).contains(j)
+            let expected = inside ? want[(i - 1) * 3 + (j - 2)] : 7
+            #expect(abs(c[i * 6 + j] - expected) < 1e-4, "C[\(i), \(j)] = \(c[i * 6 + j]), expected \(expected)")
+        } }
+    }
+
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func largeGemmSplitAcrossThreadsIsCorrect(_ ta: Bool, _ tb: Bool) {
+        // Big enough to be split into row or column blocks (m·n·k ≥ Engine.gemmSplitThreshold).
+        for (m, n, k) in [(300, 40, 64), (20, 260, 64)] {
+            var g = RandomGenerator(seed: UInt64(m + n))
+            let a = Tensor.randn(ta ? [k, m] : [m, k], generator: &g), b = Tensor.randn(tb ? [n, k] : [k, n], generator: &g)
+            let out = Tensor.matmul(a, b, transposeA: ta, transposeB: tb)
+            let ra = ta ? transposeArray(a.data, rows: k, cols: m) : a.data
+            let rb = tb ? transposeArray(b.data, rows: n, cols: k) : b.data
+            let want = referenceMatmul(ra, rb, m: m, k: k, n: n)
+            #expect(maxDiff(out.data, want) < 1e-3, "\(m)×\(n)×\(k) transA \(ta) transB \(tb)")
+        }
+    }
+}
+
+/// The vectorisable erf/exp behind GELU against the C library.
+@Suite("Fast math")
+struct FastMathTests {
+    @Test func erfFastIsWithinFloatRoundOff() {
+        var worst: Float = 0
+        for i in -6000...6000 {
+            let x = Float(i) * 1e-3
+            worst = max(worst, abs(Kernels.erfFast(x) - erff(x)))
+        }
+        #expect(worst <= 5e-7, "max |erfFast − erff| = \(worst)")
+        #expect(Kernels.erfFast(0) == 0 && Kernels.erfFast(10) == 1 && Kernels.erfFast(-10) == -1)
+    }
+
+    @Test func expFastIsWithinFloatRoundOff() {
+        var worst: Float = 0
+        for i in -8000...8000 {
+            let x = Float(i) * 1e-2
+            worst = max(worst, abs(Kernels.expFast(x) - expf(x)) / expf(x))
+        }
+        #expect(worst <= 5e-7, "max relative |expFast − expf| = \(worst)")
+        #expect(Kernels.expFast(-200) >= 0 && Kernels.expFast(-200) < 1e-37)
+    }
+
+    @Test func geluKernelMatchesErfFormula() {
+        let x = randomInput([4096], scale: 3, seed: 90)
+        let y = x.gelu()
+        let want = x.data.map { 0.5 * $0 * (1 + erff($0 * 0.70710678118654752)) }
+        #expect(maxDiff(y.data, want) <= 1e-6)
+    }
+}
