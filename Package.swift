@@ -66,7 +66,7 @@ let package = Package(
         .target(name: "Recipes", dependencies: ["ALIP", "Components", .product(name: "Yams", package: "Yams")]),
         // The command line.
         .executableTarget(name: "alip", dependencies: [
-            "Recipes", "ALIP", "Components", "Checkpoint",
+            "Recipes", "ALIP", "Components", "Checkpoint", "Tensor", "Data",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ] + pluginModules.map { .target(name: $0) }, plugins: ["GeneratePluginList"]),
         .plugin(name: "GeneratePluginList", capability: .buildTool(), path: "BuildTools/GeneratePluginList"),

@@ -1,5 +1,6 @@
 import ALIP
 import ArgumentParser
+import Tensor
 
 /// The `alip` command line: train, sweep, evaluate, validate and inspect recipes and checkpoints.
 @main
@@ -22,6 +23,13 @@ struct ALIPCommand: ParsableCommand {
             BenchCommand.self,
         ]
     )
+
+    /// Picks OpenBLAS's fast kernels on CPUs its build does not know (by re-executing with
+    /// `OPENBLAS_CORETYPE` set; never overriding a value the environment sets), then runs the command.
+    static func main() {
+        Engine.reexecWithTunedBLASIfNeeded()
+        main(nil)
+    }
 }
 
 /// Every registered component: the built-in tables and those of the modules under `Plugins/`.

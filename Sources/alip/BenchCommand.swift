@@ -48,7 +48,6 @@ struct BenchMatmul: ParsableCommand {
     }
 
     func run() throws {
-        Engine.reexecWithTunedBLASIfNeeded()
         if let threads { Engine.threads = threads }
         let cases = MatmulBenchmark.tinyModelCases(batch: batch).filter { only == nil || $0.name.contains(only!) }
         guard !cases.isEmpty else { throw ValidationError("--only '\(only ?? "")' matches no shape") }

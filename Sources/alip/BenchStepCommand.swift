@@ -52,7 +52,6 @@ struct BenchStepCommand: ParsableCommand {
     }
 
     func run() throws {
-        Engine.reexecWithTunedBLASIfNeeded()
         if let threads { Engine.threads = threads }
         var config = StepBenchmark.tinyConfig
         if let layers { config.vision.layers = layers; config.text.layers = layers }
