@@ -102,13 +102,35 @@ public enum RecipeLoader {
         }
         log.sources[origin] = text
         value = shift(value, by: key.unicodeScalars.count + 1)
-        if RecipeMerge.isPathKey(key), case .scalar(let s, let plain) = value.content, !value.isNull, !s.hasPrefix("/") {
-            // Paths on the command line are relative to the current folder.
-            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-            value.content = .scalar(cwd.appendingPathComponent(s).standardizedFileURL.path, plain: plain)
-        }
+        // Paths on the command line are relative to the current folder, also inside a flow value
+        // (`--set 'data.eval=[{type: retrieval, path: test.tsv}]'`).
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        value = RecipeMerge.isPathKey(key) ? absolutePath(value, from: cwd) : absolutePaths(in: value, from: cwd)
         let locs = columns.map { SourceLocation(origin, line: 1, column: $0) }
         RecipeMerge.assign(value, at: parts, keyLocations: locs, in: &tree, display: key, log: log)
+    }
+
+    /// A relative path scalar (or list of them) made absolute against `cwd`.
+    private static func absolutePath(_ n: RecipeNode, from cwd: URL) -> RecipeNode {
+        switch n.content {
+        case .scalar(let s, let plain) where !n.isNull && !s.hasPrefix("/"):
+            return RecipeNode(.scalar(cwd.appendingPathComponent(s).standardizedFileURL.path, plain: plain), at: n.location)
+        case .list(let l): return RecipeNode(.list(l.map { absolutePath($0, from: cwd) }), at: n.location)
+        default: return n
+        }
+    }
+
+    /// `n` with the values of every path key (`path`, `*_path`) inside it made absolute against `cwd`.
+    private static func absolutePaths(in n: RecipeNode, from cwd: URL) -> RecipeNode {
+        switch n.content {
+        case .scalar: return n
+        case .list(let l): return RecipeNode(.list(l.map { absolutePaths(in: $0, from: cwd) }), at: n.location)
+        case .map(let e):
+            return RecipeNode(.map(e.map {
+                .init(key: $0.key, keyLocation: $0.keyLocation,
+                      value: RecipeMerge.isPathKey($0.key) ? absolutePath($0.value, from: cwd) : absolutePaths(in: $0.value, from: cwd))
+            }), at: n.location)
+        }
     }
 
     private static func shift(_ n: RecipeNode, by k: Int) -> RecipeNode {

@@ -71,6 +71,15 @@ import Components
         #expect(r.value(at: "objective.gates.sample") == .map(["type": .string("none")]))
     }
 
+    @Test func commandLinePathsAreRelativeToTheCurrentFolderAlsoInsideFlowValues() throws {
+        let f = RecipeFolder()
+        f.write("r.yaml", baseRecipe)
+        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+        let r = try f.load("r.yaml", overrides: ["data.train.path=a/train.tsv", "data.eval=[{type: retrieval, path: b/test.tsv}]"])
+        #expect(r.value(at: "data.train.path") == .string(cwd.appendingPathComponent("a/train.tsv").standardizedFileURL.path))
+        #expect(r.value(at: "data.eval.0.path") == .string(cwd.appendingPathComponent("b/test.tsv").standardizedFileURL.path))
+    }
+
     @Test func absoluteExtendsPathsResolveAsGiven() throws {
         let f = RecipeFolder()
         let base = f.write("bases/base.yaml", baseRecipe)
