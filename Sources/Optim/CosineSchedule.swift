@@ -5,7 +5,7 @@ import Foundation
 ///
 ///     step < w:  lr = lr₀ · (step + 1) / w
 ///     else:      lr = min_lr + ½ (1 + cos(π (step − w)/(N − w))) (lr₀ − min_lr)
-public struct CosineSchedule: LearningRateSchedule, Component {
+public struct CosineSchedule: WarmupDecaySchedule, Component {
     public static let typeName = "cosine"
     public static let summary = "linear warm-up, then cosine decay to min_lr (open_clip cosine_lr)"
     public static let parameters: [ParameterSpec] = [
@@ -28,12 +28,6 @@ public struct CosineSchedule: LearningRateSchedule, Component {
         self.init(warmupSteps: config.int("warmup_steps"), minLearningRate: config.double("min_lr"))
     }
 
-    public func value(step: Int, totalSteps: Int, baseLearningRate: Double) -> ScheduleValue {
-        let s = clampStep(step, totalSteps)
-        if s < warmupSteps { return ScheduleValue(learningRate: warmupLearningRate(baseLearningRate, step: s, warmup: warmupSteps)) }
-        let span = totalSteps - warmupSteps
-        guard span > 0 else { return ScheduleValue(learningRate: baseLearningRate) }
-        let p = Double(s - warmupSteps) / Double(span)
-        return ScheduleValue(learningRate: minLearningRate + 0.5 * (1 + Foundation.cos(Double.pi * p)) * (baseLearningRate - minLearningRate))
-    }
+    /// ½ (1 + cos(π p)).
+    public func decay(progress p: Double) -> Double { 0.5 * (1 + Foundation.cos(Double.pi * p)) }
 }

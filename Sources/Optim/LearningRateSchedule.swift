@@ -42,3 +42,25 @@ func warmupLearningRate(_ base: Double, step: Int, warmup: Int) -> Double {
 
 /// `step` clamped into `0...totalSteps`.
 func clampStep(_ step: Int, _ totalSteps: Int) -> Int { Swift.min(Swift.max(step, 0), Swift.max(totalSteps, 0)) }
+
+/// A schedule of linear warm-up over `warmupSteps`, then a decay from the base rate to `minLearningRate`
+/// at the last step whose shape `decay(progress:)` gives (1 at the start of the decay, 0 at the end).
+public protocol WarmupDecaySchedule: LearningRateSchedule {
+    /// Warm-up steps.
+    var warmupSteps: Int { get }
+    /// The learning rate at the last step.
+    var minLearningRate: Double { get }
+    /// The remaining fraction of (base − min) at `progress` ∈ [0, 1] of the decay.
+    func decay(progress: Double) -> Double
+}
+
+extension WarmupDecaySchedule {
+    public func value(step: Int, totalSteps: Int, baseLearningRate: Double) -> ScheduleValue {
+        let s = clampStep(step, totalSteps)
+        if s < warmupSteps { return ScheduleValue(learningRate: warmupLearningRate(baseLearningRate, step: s, warmup: warmupSteps)) }
+        let span = totalSteps - warmupSteps
+        guard span > 0 else { return ScheduleValue(learningRate: baseLearningRate) }
+        let p = Double(s - warmupSteps) / Double(span)
+        return ScheduleValue(learningRate: minLearningRate + decay(progress: p) * (baseLearningRate - minLearningRate))
+    }
+}

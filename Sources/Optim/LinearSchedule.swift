@@ -4,7 +4,7 @@ import Components
 ///
 ///     step < w:  lr = lr₀ · (step + 1) / w
 ///     else:      lr = lr₀ + (min_lr − lr₀) · (step − w)/(N − w)
-public struct LinearSchedule: LearningRateSchedule, Component {
+public struct LinearSchedule: WarmupDecaySchedule, Component {
     public static let typeName = "linear"
     public static let summary = "linear warm-up, then linear decay to min_lr"
     public static let parameters: [ParameterSpec] = [
@@ -27,12 +27,6 @@ public struct LinearSchedule: LearningRateSchedule, Component {
         self.init(warmupSteps: config.int("warmup_steps"), minLearningRate: config.double("min_lr"))
     }
 
-    public func value(step: Int, totalSteps: Int, baseLearningRate: Double) -> ScheduleValue {
-        let s = clampStep(step, totalSteps)
-        if s < warmupSteps { return ScheduleValue(learningRate: warmupLearningRate(baseLearningRate, step: s, warmup: warmupSteps)) }
-        let span = totalSteps - warmupSteps
-        guard span > 0 else { return ScheduleValue(learningRate: baseLearningRate) }
-        let p = Double(s - warmupSteps) / Double(span)
-        return ScheduleValue(learningRate: baseLearningRate + (minLearningRate - baseLearningRate) * p)
-    }
+    /// 1 − p.
+    public func decay(progress p: Double) -> Double { 1 - p }
 }
