@@ -8,7 +8,7 @@ struct CLICommandTests {
     @Test func helpListsTheSubcommands() throws {
         let r = try ALIPExecutable.run(["--help"])
         #expect(r.status == 0, "\(r.transcript)")
-        for sub in ["train", "sweep", "eval", "validate", "components", "inspect", "parity", "demo", "data", "bench"] {
+        for sub in ["train", "sweep", "eval", "audit", "validate", "components", "inspect", "parity", "demo", "data", "bench"] {
             #expect(r.stdout.contains(sub), "help lacks \(sub): \(r.stdout)")
         }
     }
@@ -56,5 +56,22 @@ struct CLICommandTests {
         let r = try ALIPExecutable.run(["parity", fixture.path])
         #expect(r.status == 0, "\(r.transcript)")
         #expect(r.stdout.contains("0 failed"), "\(r.stdout)")
+    }
+
+    @Test func dataCorruptWritesTheTrainingRunsNoiseAsAColumn() throws {
+        let r = try CLIWorkspace.alip(["data", "corrupt", "--manifest", "data/train.tsv", "--out", "noisy/train.tsv",
+                                       "--rate", "0.25", "--seed", "3"])
+        #expect(r.status == 0, "\(r.transcript)")
+        #expect(r.stdout.contains("16 of 64 raw texts corrupted"), "\(r.stdout)")
+        let text = try String(contentsOf: try CLIWorkspace.path("noisy/train.tsv"), encoding: .utf8)
+        let lines = text.split(separator: "\n")
+        #expect(lines.count == 65)
+        let header = lines[0].split(separator: "\t", omittingEmptySubsequences: false)
+        #expect(header.last == "corrupted")
+        #expect(lines.dropFirst().filter { $0.hasSuffix("\t1") }.count == 16)
+        #expect(lines[1].hasPrefix("../data/train/"), "image paths are rewritten relative to the new folder: \(lines[1])")
+        // A manifest that already has the column is refused (no double corruption).
+        let again = try CLIWorkspace.alip(["data", "corrupt", "--manifest", "noisy/train.tsv", "--out", "noisy/again.tsv"])
+        #expect(again.status == 1 && again.stderr.contains("already has a 'corrupted' column"), "\(again.transcript)")
     }
 }
