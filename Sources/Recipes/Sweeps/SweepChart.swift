@@ -12,11 +12,20 @@ enum SweepChart {
     }
 
     static func svg(_ report: SweepReport) -> String {
-        let panelW = 640.0, panelH = 300.0, left = 70.0, right = 220.0, top = 40.0, bottom = 50.0
+        let xKey = report.keys.first
+        // Series: the other keys' values.
+        func seriesName(_ r: SweepReport.Row) -> String {
+            let rest = r.settings.filter { $0.key != xKey }.map { "\($0.key)=\($0.value)" }
+            return rest.isEmpty ? "all" : rest.joined(separator: ", ")
+        }
+        var series: [String] = []
+        for r in report.rows { let s = seriesName(r); if !series.contains(s) { series.append(s) } }
+        // The legend column grows with the longest series name (about 7 px a character at 12 px).
+        let right = max(220.0, 45 + 7 * Double(series.map(\.count).max() ?? 0))
+        let panelW = 420.0 + right, panelH = 300.0, left = 70.0, top = 40.0, bottom = 50.0
         let metrics = report.metrics.isEmpty ? ["(no metrics)"] : report.metrics
         let height = Double(metrics.count) * panelH
         var out = "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(panelW))\" height=\"\(Int(height))\" font-family=\"sans-serif\" font-size=\"12\">\n"
-        let xKey = report.keys.first
         // X positions: the first key's distinct values.
         var xs: [String] = []
         for r in report.rows { let v = r.settings.first { $0.key == xKey }?.value ?? ""; if !xs.contains(v) { xs.append(v) } }
@@ -26,13 +35,6 @@ enum SweepChart {
             if numeric { return xMax > xMin ? (Double(v)! - xMin) / (xMax - xMin) : 0.5 }
             return xs.count > 1 ? Double(xs.firstIndex(of: v) ?? 0) / Double(xs.count - 1) : 0.5
         }
-        // Series: the other keys' values.
-        func seriesName(_ r: SweepReport.Row) -> String {
-            let rest = r.settings.filter { $0.key != xKey }.map { "\($0.key)=\($0.value)" }
-            return rest.isEmpty ? "all" : rest.joined(separator: ", ")
-        }
-        var series: [String] = []
-        for r in report.rows { let s = seriesName(r); if !series.contains(s) { series.append(s) } }
 
         for (p, metric) in metrics.enumerated() {
             let oy = Double(p) * panelH
