@@ -63,4 +63,29 @@ struct CLISweepTests {
         let dryAgain = try CLIWorkspace.alip(["sweep", "sweep.yaml", "--out", "runs/sweep", "--dry-run"])
         #expect(dryAgain.stdout.split(separator: "\n").filter { $0.hasSuffix("(finished)") }.count == 4, "\(dryAgain.stdout)")
     }
+
+    /// Issue "the paper's claim, measured": a reduced smoke variant of the noise sweep for CI — the
+    /// shipped `Recipes/ablations/noise.yaml` (16 variants: 4 objectives × 4 noise rates, one seed) with
+    /// the tiny model and 2 steps, on the workspace's tiny data.
+    @Test func noiseSweepSmokeVariantRunsEveryObjectiveAndRate() throws {
+        let recipe = FixturePaths.repoRoot.appendingPathComponent("Recipes/ablations/noise.yaml").path
+        let tiny = ["--set", "sweep.repeat=1", "--set", "train.steps=2", "--set", "train.batch_size=16",
+                    "--set", "train.threads=1", "--set", "tokenizer.vocab_size=600", "--set", "model.embed_dim=16",
+                    "--set", "model.image={type: vit, width: 16, layers: 1, heads: 2, patch_size: 8}",
+                    "--set", "model.text={type: text-transformer, width: 16, layers: 1, heads: 2}",
+                    "--set", "data.train.path=data/train.tsv",
+                    "--set", "data.eval=[{type: retrieval, path: data/test.tsv}, {type: noise-detection}]"]
+        let dry = try CLIWorkspace.alip(["sweep", recipe, "--out", "runs/noise-smoke", "--dry-run"] + tiny)
+        #expect(dry.status == 0, "\(dry.transcript)")
+        #expect(dry.stdout.contains("16 runs"), "\(dry.stdout)")
+        let r = try CLIWorkspace.alip(["sweep", recipe, "--out", "runs/noise-smoke"] + tiny, timeout: 600)
+        #expect(r.status == 0, "\(r.transcript)")
+        let report = try String(contentsOf: try CLIWorkspace.path("runs/noise-smoke/report.md"), encoding: .utf8)
+        let rows = report.split(separator: "\n").filter { $0.hasPrefix("| 0.") }
+        #expect(rows.count == 16, "\(report)")
+        // The gated ALIP rows have a noise-detection AUC once there is noise; CLIP rows never do.
+        #expect(rows.filter { $0.contains("alip-raw+caption-lcg-dcg") && !$0.hasPrefix("| 0.0 ") }.allSatisfy { !$0.hasSuffix("– |") },
+                "\(report)")
+        #expect(rows.filter { $0.contains("clip-raw") }.allSatisfy { $0.hasSuffix("– |") }, "\(report)")
+    }
 }
