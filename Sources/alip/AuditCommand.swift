@@ -21,7 +21,7 @@ struct AuditCommand: ParsableCommand {
     @Option(help: "The scored manifest to write (default: <manifest>.audit.tsv next to it).")
     var out: String?
 
-    @Option(help: "The weight used as audit_score: \(AuditScore.allCases.map(\.rawValue).joined(separator: ", ")).")
+    @Option(help: "The weight or similarity used as audit_score: \(AuditScore.allCases.map(\.rawValue).joined(separator: ", ")).")
     var score: String = AuditScore.sample.rawValue
 
     @Option(name: .customLong("keep-fraction"), help: "Write a filtered manifest of this fraction of the rows, best audit_score first.")

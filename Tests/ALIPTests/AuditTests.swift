@@ -76,6 +76,8 @@ import Tensor
         #expect(AuditScore.sample.value(sample: 0.5, raw: 2, caption: 3) == 0.5)
         #expect(AuditScore.rawPath.value(sample: 0.5, raw: 2, caption: 3) == 1)
         #expect(AuditScore.captionPath.value(sample: 0.5, raw: 2, caption: 3) == 1.5)
+        #expect(AuditScore.imageRaw.value(sample: 0.5, raw: 2, caption: 3, imageRaw: 0.25, rawCaption: 0.75) == 0.25)
+        #expect(AuditScore.rawCaption.value(sample: 0.5, raw: 2, caption: 3, imageRaw: 0.25, rawCaption: 0.75) == 0.75)
         #expect(AuditScore(rawValue: "caption-path") == .captionPath)
     }
 

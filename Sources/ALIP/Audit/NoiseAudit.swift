@@ -337,7 +337,10 @@ public struct AuditScores: Sendable {
 
     /// The chosen score of every row.
     public func auditScores(_ kind: AuditScore) -> [Float] {
-        rows.indices.map { kind.value(sample: weights.sample[$0], raw: weights.raw[$0], caption: weights.caption[$0]) }
+        rows.indices.map {
+            kind.value(sample: weights.sample[$0], raw: weights.raw[$0], caption: weights.caption[$0],
+                       imageRaw: simImageRaw[$0], rawCaption: simRawCaption[$0])
+        }
     }
 }
 
