@@ -89,7 +89,10 @@ public final class NoiseAudit {
             guard let d = v.doubleValue else { throw AuditError("\(url.path): /state/\(k) is not a number") }
             state[String(k.dropFirst("objective/".count))] = d
         }
-        return try NoiseAudit(model: setup.model, tokenizer: setup.tokenizer, dataset: setup.dataset,
+        guard let dataset = setup.dataset as? ManifestDataset else {
+            throw AuditError("\(url.path): the checkpoint's data set is not a manifest (\(setup.dataset.sourceDescription)); the audit scores manifests")
+        }
+        return try NoiseAudit(model: setup.model, tokenizer: setup.tokenizer, dataset: dataset,
                               gates: AuditGates(objective: setup.objective, state: state), imageColumn: image,
                               modelDescription: "\(url.lastPathComponent) (step \(checkpoint.step))")
     }

@@ -79,7 +79,7 @@ public final class Trainer {
         if let t = opts.threads { Engine.threads = t }
         let model = setup.model, objective = setup.objective, optimizer = setup.optimizer
         let params = model.namedParameters()
-        let rowCount = (setup.dataset.manifest.rows.map(\.index).max() ?? -1) + 1
+        let rowCount = setup.dataset.rowCount
         latestWeights = [Float](repeating: .nan, count: rowCount)
         corruptedRows = [Bool](repeating: false, count: rowCount)
 
@@ -88,7 +88,7 @@ public final class Trainer {
                                                    seed: setup.seed, noise: setup.noise)
         defer { loader.shutdown() }
         guard loader.batchesPerEpoch > 0 else {
-            throw TrainingError("the training set \(setup.dataset.manifest.url.path) has \(loader.sampleCount) usable rows, "
+            throw TrainingError("the training set \(setup.dataset.sourceDescription) has \(loader.sampleCount) usable rows, "
                                 + "fewer than one batch of \(opts.batchSize); lower train.batch_size or add data")
         }
         loader.onEpochEnd = { [log] report in if !report.skipped.isEmpty { log(report.summary) } }

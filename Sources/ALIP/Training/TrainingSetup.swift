@@ -16,7 +16,7 @@ public final class TrainingSetup {
     /// The context the components were built with (facts, the recipe's folder).
     public let context: BuildContext
     /// The training set.
-    public let dataset: ManifestDataset
+    public let dataset: any TrainingDataset
     /// Noise injected into the training set's raw text (recipe key `data.noise`), if any.
     public let noise: (any TextNoise)?
     /// The tokenizer: trained from the training texts, loaded from its file, or restored from a checkpoint.
@@ -50,7 +50,7 @@ public final class TrainingSetup {
 
         guard case .map(let data)? = r["data"] else { throw ComponentError(path: "data", "missing; the recipe must set `data: {train: …}`") }
         dataset = try context.build(.dataset, try required("train", in: data, path: "data.train"), path: "data.train",
-                                    as: ManifestDataset.self)
+                                    as: (any TrainingDataset).self)
         if let n = data["noise"], n != .null {
             noise = try context.build(.noise, n, path: "data.noise", as: (any TextNoise).self)
         } else {
@@ -82,7 +82,7 @@ public final class TrainingSetup {
 
         for field in objective.textFields where !dataset.fields.contains(field) {
             throw ComponentError(path: "objective", "trains on text field '\(field)', but the training manifest "
-                                 + "\(dataset.manifest.url.path) provides only \(dataset.fields.joined(separator: ", "))")
+                                 + "\(dataset.sourceDescription) provides only \(dataset.fields.joined(separator: ", "))")
         }
     }
 
