@@ -8,11 +8,6 @@ import Foundation
 public struct CosineSchedule: WarmupDecaySchedule, Component {
     public static let typeName = "cosine"
     public static let summary = "linear warm-up, then cosine decay to min_lr (open_clip cosine_lr)"
-    public static let parameters: [ParameterSpec] = [
-        ParameterSpec("warmup_steps", .int, default: .int(0), range: 0...1e12, doc: "steps of linear warm-up from lr/w to lr"),
-        ParameterSpec("min_lr", .float, default: .double(0), range: 0...10, doc: "learning rate at the last step"),
-    ]
-
     /// Warm-up steps.
     public let warmupSteps: Int
     /// The floor reached at the end.
@@ -22,10 +17,6 @@ public struct CosineSchedule: WarmupDecaySchedule, Component {
     public init(warmupSteps: Int = 0, minLearningRate: Double = 0) {
         self.warmupSteps = warmupSteps
         self.minLearningRate = minLearningRate
-    }
-
-    public init(config: ComponentConfig, context: BuildContext) throws {
-        self.init(warmupSteps: config.int("warmup_steps"), minLearningRate: config.double("min_lr"))
     }
 
     /// ½ (1 + cos(π p)).

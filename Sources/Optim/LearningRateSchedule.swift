@@ -1,3 +1,5 @@
+import Components
+
 /// What a schedule sets before one optimizer step: the learning rate and, for schedules that cycle
 /// momentum, β1 (AdamW) / momentum (SGD).
 public struct ScheduleValue: Equatable, Sendable {
@@ -52,9 +54,22 @@ public protocol WarmupDecaySchedule: LearningRateSchedule {
     var minLearningRate: Double { get }
     /// The remaining fraction of (base − min) at `progress` ∈ [0, 1] of the decay.
     func decay(progress: Double) -> Double
+    /// A schedule with these settings.
+    init(warmupSteps: Int, minLearningRate: Double)
 }
 
 extension WarmupDecaySchedule {
+    /// The recipe parameters every warm-up-then-decay schedule takes.
+    public static var parameters: [ParameterSpec] {
+        [ParameterSpec("warmup_steps", .int, default: .int(0), range: 0...1e12, doc: "steps of linear warm-up from lr/w to lr"),
+         ParameterSpec("min_lr", .float, default: .double(0), range: 0...10, doc: "learning rate at the last step")]
+    }
+
+    /// Builds the schedule from its validated recipe parameters.
+    public init(config: ComponentConfig, context: BuildContext) throws {
+        self.init(warmupSteps: config.int("warmup_steps"), minLearningRate: config.double("min_lr"))
+    }
+
     public func value(step: Int, totalSteps: Int, baseLearningRate: Double) -> ScheduleValue {
         let s = clampStep(step, totalSteps)
         if s < warmupSteps { return ScheduleValue(learningRate: warmupLearningRate(baseLearningRate, step: s, warmup: warmupSteps)) }

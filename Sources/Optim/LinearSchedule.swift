@@ -7,11 +7,6 @@ import Components
 public struct LinearSchedule: WarmupDecaySchedule, Component {
     public static let typeName = "linear"
     public static let summary = "linear warm-up, then linear decay to min_lr"
-    public static let parameters: [ParameterSpec] = [
-        ParameterSpec("warmup_steps", .int, default: .int(0), range: 0...1e12, doc: "steps of linear warm-up from lr/w to lr"),
-        ParameterSpec("min_lr", .float, default: .double(0), range: 0...10, doc: "learning rate at the last step"),
-    ]
-
     /// Warm-up steps.
     public let warmupSteps: Int
     /// The value reached at the end.
@@ -21,10 +16,6 @@ public struct LinearSchedule: WarmupDecaySchedule, Component {
     public init(warmupSteps: Int = 0, minLearningRate: Double = 0) {
         self.warmupSteps = warmupSteps
         self.minLearningRate = minLearningRate
-    }
-
-    public init(config: ComponentConfig, context: BuildContext) throws {
-        self.init(warmupSteps: config.int("warmup_steps"), minLearningRate: config.double("min_lr"))
     }
 
     /// 1 − p.

@@ -38,12 +38,13 @@ struct DemoCommand: ParsableCommand {
                 let recipe = try RecipeLoader.load(file, overrides: overrides, registry: registry)
                 let folder = URL(fileURLWithPath: out, isDirectory: true).appendingPathComponent(name)
                 let run = RunDirectory(folder)
-                if run.isFinished, (try? Data(contentsOf: run.recipe)) == Data(recipe.yaml.utf8) {
+                let sameRecipe = (try? Data(contentsOf: run.recipe)) == Data(recipe.yaml.utf8)
+                if run.isFinished, sameRecipe {
                     logLine("\(name): finished run found in \(folder.path); reusing it (delete the folder to train again)")
                     results.append((name, try Trainer.readSummary(run.summary)))
                     continue
                 }
-                if run.isFinished || (run.latestCheckpoint != nil && (try? Data(contentsOf: run.recipe)) != Data(recipe.yaml.utf8)) {
+                if run.isFinished || (run.latestCheckpoint != nil && !sameRecipe) {
                     throw ValidationError("\(folder.path) holds a run of a different recipe; delete it or pass --out DIR")
                 }
                 logLine("training \(name) (\(file.path)) in \(folder.path)")

@@ -27,18 +27,8 @@ struct EvalCommand: ParsableCommand {
             let url = URL(fileURLWithPath: checkpoint)
             let metrics = try RecipeRun.evaluate(checkpoint: url, data: data.map { URL(fileURLWithPath: $0) },
                                                  overrides: overrides, registry: registry, notes: { logLine("note: " + $0) })
-            if json { print(MetricsJSON.render(metrics)) }
+            if json { print(Trainer.metricsJSON(metrics, oneLine: true)) }
             else { print(Trainer.formatTable(metrics, title: "evaluation of \(url.lastPathComponent)")) }
         }
-    }
-}
-
-/// Renders metrics as one JSON object with sorted keys (non-finite values as null).
-enum MetricsJSON {
-    static func render(_ metrics: [String: Double]) -> String {
-        "{" + metrics.keys.sorted().map { k in
-            let v = metrics[k]!
-            return "\"\(k)\": " + (v.isFinite ? String(v) : "null")
-        }.joined(separator: ", ") + "}"
     }
 }

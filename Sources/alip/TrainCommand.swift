@@ -43,7 +43,7 @@ struct TrainCommand: ParsableCommand {
                 trainer.interrupt = interrupt
             }
             if summary.interrupted { throw ExitCode(130) }
-            if json { print(MetricsJSON.render(summary.metrics)) }
+            if json { print(Trainer.metricsJSON(summary.metrics, oneLine: true)) }
             else { print(Trainer.formatTable(summary.metrics, title: "\(resolved.name): \(summary.steps) steps, \(folder.path)")) }
         }
     }

@@ -84,11 +84,9 @@ public final class NoiseAudit {
         r["data"] = .map(data)
         let setup = try TrainingSetup(root: .map(r), baseDirectory: base, registry: registry, tokenizerJSON: tokenizerJSON)
         try loadParameters(checkpoint.modelByName, into: setup.model.namedParameters(), file: url)
-        var state: [String: Double] = [:]
-        for (k, v) in checkpoint.state where k.hasPrefix("objective/") {
-            guard let d = v.doubleValue else { throw AuditError("\(url.path): /state/\(k) is not a number") }
-            state[String(k.dropFirst("objective/".count))] = d
-        }
+        let state: [String: Double]
+        do { state = try Trainer.objectiveState(of: checkpoint, file: url) }
+        catch { throw AuditError("\(error)") }
         guard let dataset = setup.dataset as? ManifestDataset else {
             throw AuditError("\(url.path): the checkpoint's data set is not a manifest (\(setup.dataset.sourceDescription)); the audit scores manifests")
         }

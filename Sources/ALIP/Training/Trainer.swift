@@ -243,7 +243,7 @@ public final class Trainer {
 
     private func saveCheckpoint(step: Int, params: NamedParameters, loader: BatchLoader) throws -> URL {
         var state: [String: StateValue] = [:]
-        for (k, v) in setup.objective.state { state["objective/" + k] = .double(v) }
+        for (k, v) in setup.objective.state { state[Self.objectiveStatePrefix + k] = .double(v) }
         let pos = loader.position
         state["data/epoch"] = .int(pos.epoch)
         state["data/batch"] = .int(pos.batch)
@@ -264,12 +264,7 @@ public final class Trainer {
         try loadParameters(ckpt.modelByName, into: params, file: url)
         do { try setup.optimizer.loadState(byParameter: ckpt.optimizer, parameters: params) }
         catch { throw TrainingError("\(url.path): \(error)") }
-        var objectiveState: [String: Double] = [:]
-        for (k, v) in ckpt.state where k.hasPrefix("objective/") {
-            guard let d = v.doubleValue else { throw TrainingError("\(url.path): /state/\(k) is not a number") }
-            objectiveState[String(k.dropFirst("objective/".count))] = d
-        }
-        do { try setup.objective.restoreState(objectiveState) }
+        do { try setup.objective.restoreState(try Self.objectiveState(of: ckpt, file: url)) }
         catch { throw TrainingError("\(url.path): \(error)") }
         guard let epoch = ckpt.state["data/epoch"]?.intValue, let batch = ckpt.state["data/batch"]?.intValue else {
             throw TrainingError("\(url.path): /state/data/epoch and /state/data/batch are missing; this checkpoint cannot resume training")
@@ -288,6 +283,19 @@ public final class Trainer {
         return ckpt.step
     }
 
+    /// Where a checkpoint's `/state` keeps the objective's gate EMAs (`objective/sample.ema_text_caption`, …).
+    public static let objectiveStatePrefix = "objective/"
+
+    /// The objective state (gate EMAs) a checkpoint saved, keyed as `Objective.state`.
+    public static func objectiveState(of checkpoint: Checkpoint, file: URL) throws -> [String: Double] {
+        var out: [String: Double] = [:]
+        for (k, v) in checkpoint.state where k.hasPrefix(objectiveStatePrefix) {
+            guard let d = v.doubleValue else { throw TrainingError("\(file.path): /state/\(k) is not a number") }
+            out[String(k.dropFirst(objectiveStatePrefix.count))] = d
+        }
+        return out
+    }
+
     private func nonFinite(step: Int, what: String, lastCheckpoint: URL?) -> TrainingError {
         let kept = lastCheckpoint.map { "the last good checkpoint is \($0.path)" } ?? "no checkpoint was written yet"
         return TrainingError("step \(step): \(what); stopped before updating the parameters, \(kept). "
@@ -303,13 +311,20 @@ public final class Trainer {
 
     private static func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
 
-    /// Writes metrics as one flat JSON object (keys sorted), atomically.
-    public static func writeSummary(_ metrics: [String: Double], to url: URL) throws {
-        let body = metrics.keys.sorted().map { k -> String in
+    /// Metrics as one flat JSON object, keys sorted, non-finite values as `null`: one key per line
+    /// (`summary.json`) or all on one line (`--json` output).
+    public static func metricsJSON(_ metrics: [String: Double], oneLine: Bool = false) -> String {
+        let items = metrics.keys.sorted().map { k -> String in
             let v = metrics[k]!
-            return "  \"\(k)\": " + (v.isFinite ? String(v) : "null")
-        }.joined(separator: ",\n")
-        try Data(("{\n" + body + "\n}\n").utf8).write(to: url, options: .atomic)
+            return "\"\(k)\": " + (v.isFinite ? String(v) : "null")
+        }
+        return oneLine ? "{" + items.joined(separator: ", ") + "}"
+            : "{\n" + items.map { "  " + $0 }.joined(separator: ",\n") + "\n}\n"
+    }
+
+    /// Writes metrics as `metricsJSON(_:)`, atomically.
+    public static func writeSummary(_ metrics: [String: Double], to url: URL) throws {
+        try Data(metricsJSON(metrics).utf8).write(to: url, options: .atomic)
     }
 
     /// Reads a `summary.json` written by ``writeSummary(_:to:)`` (non-numbers are left out). Numbers read
