@@ -17,7 +17,7 @@ struct CorruptCommand: ParsableCommand {
     @Option(help: "Where to write the corrupted manifest (TSV; image paths are rewritten relative to it).")
     var out: String
 
-    @Option(help: "The noise component: swap-raw-text or junk-raw-text.")
+    @Option(help: "The noise component (slot noise): swap-raw-text, junk-raw-text or a plugin's.")
     var type: String = "swap-raw-text"
 
     @Option(help: "Fraction of rows to corrupt.")
@@ -31,9 +31,6 @@ struct CorruptCommand: ParsableCommand {
 
     func validate() throws {
         guard (0...1).contains(rate) else { throw ValidationError("--rate must be in [0, 1]") }
-        guard ["swap-raw-text", "junk-raw-text"].contains(type) else {
-            throw ValidationError("--type must be swap-raw-text or junk-raw-text")
-        }
     }
 
     func run() throws {
@@ -46,7 +43,10 @@ struct CorruptCommand: ParsableCommand {
             guard table.column("corrupted") == nil else {
                 throw ValidationError("\(src.path) already has a 'corrupted' column; corrupt the clean manifest instead")
             }
-            let noise: any TextNoise = type == "swap-raw-text" ? SwapRawText(rate: rate) : JunkRawText(rate: rate)
+            // The registered component, built as a recipe's `data.noise: {type: T, rate: R}` would be.
+            let context = BuildContext(registry: registry, baseDirectory: src.deletingLastPathComponent(), seed: seed)
+            let noise: any TextNoise = try registry.make(.noise, .map(["type": .string(type), "rate": .double(rate)]),
+                                                         path: "--type", context: context)
             let texts = table.rows.map { raw < $0.count ? $0[raw] : "" }
             let (noisy, flags) = noise.corrupt(texts, seed: seed)
             let dest = URL(fileURLWithPath: out)
