@@ -37,7 +37,7 @@ struct SweepCommand: ParsableCommand {
             FileHandle.standardError.write(Data((e.description + "\n").utf8))
             throw ExitCode.failure
         }
-        let outDir = URL(fileURLWithPath: out ?? "runs/\(resolved.name)", isDirectory: true)
+        let outDir = runFolder(out, recipe: resolved)
         if dryRun {
             for v in variants {
                 let done = SweepRunner.isFinished(v, in: outDir) ? "  (finished)" : ""

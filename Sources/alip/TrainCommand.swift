@@ -30,7 +30,7 @@ struct TrainCommand: ParsableCommand {
             let resolved = try RecipeLoader.load(URL(fileURLWithPath: recipe), overrides: overrides, registry: registry)
             let resumeURL = resume.map { URL(fileURLWithPath: $0) }
             let folder: URL
-            if let out { folder = URL(fileURLWithPath: out, isDirectory: true) }
+            if out != nil { folder = runFolder(out, recipe: resolved) }
             else if let r = resumeURL, r.deletingLastPathComponent().lastPathComponent == "checkpoints" {
                 folder = r.deletingLastPathComponent().deletingLastPathComponent()
             } else { folder = runFolder(nil, recipe: resolved) }
