@@ -4,6 +4,10 @@ public struct ParameterSpec: Sendable, Equatable {
     /// The value type a parameter takes.
     public enum Kind: Sendable, Equatable, CustomStringConvertible {
         case int, float, bool, string
+        /// A string naming a file. A relative value is resolved against the folder of the recipe file that
+        /// writes it (through `extends`), or against the current folder when it comes from `--set`; only
+        /// parameters of this kind are treated as paths, whatever their name.
+        case file
         /// One of a fixed set of strings.
         case choice([String])
         case ints, floats, strings
@@ -23,6 +27,7 @@ public struct ParameterSpec: Sendable, Equatable {
             case .float: return "float"
             case .bool: return "bool"
             case .string: return "string"
+            case .file: return "file"
             case .choice(let c): return c.joined(separator: "|")
             case .ints: return "[int]"
             case .floats: return "[float]"

@@ -12,7 +12,7 @@ public struct BPETokenizerSpec: TokenizerSpec, Component {
         ParameterSpec("vocab_size", .int, default: nil, range: 514...1_000_000, optional: true,
                       doc: "ids in the vocabulary incl. 512 byte ids and SOT/EOT (default 2048, or the saved file's)"),
         ParameterSpec("context_length", .int, default: .int(77), range: 2...4096, doc: "tokens per row (SOT … EOT, zero padded)"),
-        ParameterSpec("path", .string, default: nil, optional: true, doc: "load a tokenizer saved as JSON instead of training one"),
+        ParameterSpec("path", .file, default: nil, optional: true, doc: "load a tokenizer saved as JSON instead of training one"),
         ParameterSpec("min_frequency", .int, default: .int(2), range: 1...1_000_000, doc: "a pair must occur this often to be merged"),
     ]
 

@@ -11,7 +11,7 @@ public struct CLIPBPETokenizerSpec: TokenizerSpec, Component {
     /// CLIP reads this many merges at most.
     public static let maxMerges = 49152 - 256 - 2
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "CLIP merges file (.txt or .txt.gz)"),
+        ParameterSpec("path", .file, default: nil, doc: "CLIP merges file (.txt or .txt.gz)"),
         ParameterSpec("context_length", .int, default: .int(77), range: 2...4096, doc: "tokens per row (open_clip: 77)"),
     ]
 

@@ -9,7 +9,7 @@ public struct ManifestDataset: Component, Sendable {
     public static let typeName = "manifest"
     public static let summary = "TSV/CSV manifest of image paths and texts (raw_text, caption, label)"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "manifest file (.tsv or .csv); image paths are relative to its folder"),
+        ParameterSpec("path", .file, default: nil, doc: "manifest file (.tsv or .csv); image paths are relative to its folder"),
         ParameterSpec("image_size", .int, default: .int(224), range: 1...8192, doc: "side of the square images fed to the encoder"),
         ParameterSpec("image_key", .string, default: .string("image"), doc: "column with the image path"),
         ParameterSpec("raw_key", .string, default: .string("raw_text"), doc: "column with the raw (web alt-) text, field 'raw'"),

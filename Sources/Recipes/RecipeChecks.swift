@@ -12,13 +12,13 @@ public enum RecipeChecks {
     public static let standard: [RecipeCheck] = [pathsExist, imageGeometry, headsDivideWidths, embeddingWidths,
                                                  contextFitsTokenizer, evaluatorColumns]
 
-    /// Every path-like parameter (`path`, `*_path`) of a dataset or evaluator names an existing file,
-    /// resolved against the recipe's folder.
+    /// Every `file` parameter of a dataset or evaluator names an existing file, resolved against the
+    /// recipe's folder.
     public static let pathsExist: RecipeCheck = { recipe in
         var out: [Diagnostic] = []
         for site in recipe.components where site.slot == .dataset || site.slot == .evaluator {
             guard case .map(let m) = site.config else { continue }
-            for key in m.keys.sorted() where RecipeMerge.isPathKey(key) {
+            for key in site.fileKeys {
                 guard case .string(let p)? = m[key], !p.isEmpty else { continue }
                 let url = resolve(p, in: recipe)
                 if !FileManager.default.fileExists(atPath: url.path) {
@@ -131,7 +131,7 @@ public enum RecipeChecks {
             default:
                 continue
             }
-            for key in m.keys.sorted() where RecipeMerge.isPathKey(key) {
+            for key in s.fileKeys {
                 guard case .string(let p)? = m[key], !p.isEmpty, let header = headerColumns(resolve(p, in: recipe)) else { continue }
                 let required = [("image", "image paths"), ("raw_text", "the raw text every manifest has")] + needs
                 let missing = required.filter { !header.contains($0.0) }

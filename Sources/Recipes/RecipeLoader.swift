@@ -16,7 +16,7 @@ public enum RecipeLoader {
                             limits: RecipeLimits = .default) throws -> ResolvedRecipe {
         let log = DiagnosticLog()
         let source = url.standardizedFileURL.absoluteURL
-        var loader = FileLoader(top: source.deletingLastPathComponent(), limits: limits, log: log)
+        var loader = FileLoader(limits: limits, log: log)
         guard var tree = loader.load(source, chain: [], reference: nil) else {
             try log.throwIfAny()
             throw RecipeErrors([Diagnostic(path: "", "cannot load \(url.path)")], sources: log.sources)
@@ -91,7 +91,7 @@ public enum RecipeLoader {
             return
         }
         let sub = DiagnosticLog()
-        guard var value = YAMLSource.parse(valueText, origin: origin, limits: limits, log: sub) else {
+        guard let parsed = YAMLSource.parse(valueText, origin: origin, limits: limits, log: sub) else {
             // Re-point the value's errors into the whole override text.
             for var d in sub.diagnostics {
                 if let l = d.location { d.location = SourceLocation(origin, line: 1, column: l.column + key.count + 1) }
@@ -101,36 +101,9 @@ public enum RecipeLoader {
             return
         }
         log.sources[origin] = text
-        value = shift(value, by: key.unicodeScalars.count + 1)
-        // Paths on the command line are relative to the current folder, also inside a flow value
-        // (`--set 'data.eval=[{type: retrieval, path: test.tsv}]'`).
-        let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
-        value = RecipeMerge.isPathKey(key) ? absolutePath(value, from: cwd) : absolutePaths(in: value, from: cwd)
+        let value = shift(parsed, by: key.unicodeScalars.count + 1)
         let locs = columns.map { SourceLocation(origin, line: 1, column: $0) }
         RecipeMerge.assign(value, at: parts, keyLocations: locs, in: &tree, display: key, log: log)
-    }
-
-    /// A relative path scalar (or list of them) made absolute against `cwd`.
-    private static func absolutePath(_ n: RecipeNode, from cwd: URL) -> RecipeNode {
-        switch n.content {
-        case .scalar(let s, let plain) where !n.isNull && !s.hasPrefix("/"):
-            return RecipeNode(.scalar(cwd.appendingPathComponent(s).standardizedFileURL.path, plain: plain), at: n.location)
-        case .list(let l): return RecipeNode(.list(l.map { absolutePath($0, from: cwd) }), at: n.location)
-        default: return n
-        }
-    }
-
-    /// `n` with the values of every path key (`path`, `*_path`) inside it made absolute against `cwd`.
-    private static func absolutePaths(in n: RecipeNode, from cwd: URL) -> RecipeNode {
-        switch n.content {
-        case .scalar: return n
-        case .list(let l): return RecipeNode(.list(l.map { absolutePaths(in: $0, from: cwd) }), at: n.location)
-        case .map(let e):
-            return RecipeNode(.map(e.map {
-                .init(key: $0.key, keyLocation: $0.keyLocation,
-                      value: RecipeMerge.isPathKey($0.key) ? absolutePath($0.value, from: cwd) : absolutePaths(in: $0.value, from: cwd))
-            }), at: n.location)
-        }
     }
 
     private static func shift(_ n: RecipeNode, by k: Int) -> RecipeNode {
@@ -149,7 +122,6 @@ public enum RecipeLoader {
 
 /// Reads one file and its `extends:` chain.
 struct FileLoader {
-    let top: URL
     let limits: RecipeLimits
     let log: DiagnosticLog
 
@@ -189,8 +161,7 @@ struct FileLoader {
                 bases.append(b)
             }
         }
-        var own = RecipeNode(.map(entries), at: node.location)
-        own = RecipeMerge.rebasePaths(own, from: url.deletingLastPathComponent(), to: top)
+        let own = RecipeNode(.map(entries), at: node.location)
         let merged = bases.dropFirst().reduce(bases.first) { acc, b in RecipeMerge.merge(acc!, b, log: log) }
         var result = merged.map { RecipeMerge.merge($0, own, log: log) } ?? own
         result.location = node.location  // top-level problems point at the file being loaded

@@ -105,38 +105,6 @@ enum RecipeMerge {
 
     // MARK: - Paths
 
-    /// Whether a key names a file (`path`, `train_path`, `vocab_path`, or a dotted key ending in one).
-    static func isPathKey(_ key: String) -> Bool {
-        let last = key.split(separator: ".").last.map(String.init) ?? key
-        return last == "path" || last.hasSuffix("_path")
-    }
-
-    /// Rewrites relative file paths in `node` (written in `fileDirectory`) so they are relative to
-    /// `topDirectory`, the folder of the recipe being loaded (what `BuildContext.baseDirectory` is).
-    static func rebasePaths(_ node: RecipeNode, from fileDirectory: URL, to topDirectory: URL) -> RecipeNode {
-        if fileDirectory.standardizedFileURL.path == topDirectory.standardizedFileURL.path { return node }
-        func fix(_ n: RecipeNode) -> RecipeNode {
-            switch n.content {
-            case .scalar(let s, let plain) where !n.isNull && !s.hasPrefix("/"):
-                let target = fileDirectory.appendingPathComponent(s).standardizedFileURL
-                return RecipeNode(.scalar(relativePath(target, from: topDirectory), plain: plain), at: n.location)
-            case .list(let l): return RecipeNode(.list(l.map(fix)), at: n.location)
-            default: return n
-            }
-        }
-        func walk(_ n: RecipeNode) -> RecipeNode {
-            switch n.content {
-            case .scalar: return n
-            case .list(let l): return RecipeNode(.list(l.map(walk)), at: n.location)
-            case .map(let e):
-                return RecipeNode(.map(e.map {
-                    .init(key: $0.key, keyLocation: $0.keyLocation, value: isPathKey($0.key) ? fix($0.value) : walk($0.value))
-                }), at: n.location)
-            }
-        }
-        return walk(node)
-    }
-
     /// `target` as a path relative to the folder `base` (`../data/x.tsv`).
     static func relativePath(_ target: URL, from base: URL) -> String {
         let t = target.standardizedFileURL.pathComponents, b = base.standardizedFileURL.pathComponents

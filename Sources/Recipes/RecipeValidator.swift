@@ -10,6 +10,21 @@ public struct ComponentSite: Sendable, Equatable {
     public let typeName: String
     /// The component's mapping, `type:` included.
     public let config: ConfigValue
+    /// The names of its parameters of kind `file` (the ones that name files).
+    public let fileKeys: [String]
+
+    public init(path: String, slot: Slot, typeName: String, config: ConfigValue, fileKeys: [String] = []) {
+        self.path = path
+        self.slot = slot
+        self.typeName = typeName
+        self.config = config
+        self.fileKeys = fileKeys
+    }
+
+    init(path: String, slot: Slot, typeName: String, config: ConfigValue, parameters: [ParameterSpec]) {
+        self.init(path: path, slot: slot, typeName: typeName, config: config,
+                  fileKeys: parameters.filter { $0.kind == .file }.map(\.name))
+    }
 }
 
 /// Checks a merged recipe tree against the declared parameters (the root schema, sections and each
@@ -124,6 +139,9 @@ final class RecipeValidator {
         switch spec.kind {
         case .int, .float, .bool, .string, .choice:
             return scalar(node, kind: spec.kind, range: spec.range, path: path, ancestors: ancestors)
+        case .file:
+            guard case .string(let text)? = scalar(node, kind: .string, range: nil, path: path, ancestors: ancestors) else { return nil }
+            return .string(resolveFile(text, writtenAt: node.location.origin))
         case .ints, .floats, .strings:
             guard let items = node.items else {
                 error(path, "expected \(expected(spec.kind)) for '\(path)', got \(describe(node))", at: node.location,
@@ -194,7 +212,7 @@ final class RecipeValidator {
         guard case .map(var m)? = mapping(node, specs: type.parameters, path: path, owner: owner, ancestors: ancestors,
                                           extraKeys: ["type"]) else { return nil }
         m["type"] = .string(name)
-        sites.append(ComponentSite(path: path, slot: slot, typeName: name, config: .map(m)))
+        sites.append(ComponentSite(path: path, slot: slot, typeName: name, config: .map(m), parameters: type.parameters))
         return .map(m)
     }
 
@@ -243,6 +261,23 @@ final class RecipeValidator {
         return v
     }
 
+    /// A `file` parameter's value made relative to the recipe being loaded (what `BuildContext` resolves
+    /// against): a relative path written in a base recipe is relative to that base's folder, one given
+    /// with `--set` to the current folder (made absolute). Absolute and empty values stay as written.
+    private func resolveFile(_ text: String, writtenAt origin: SourceLocation.Origin) -> String {
+        guard !text.isEmpty, !text.hasPrefix("/") else { return text }
+        switch origin {
+        case .override:
+            let cwd = URL(fileURLWithPath: FileManager.default.currentDirectoryPath, isDirectory: true)
+            return cwd.appendingPathComponent(text).standardizedFileURL.path
+        case .file(let url):
+            guard case .file(let topFile) = top else { return text }
+            let folder = url.deletingLastPathComponent(), topFolder = topFile.deletingLastPathComponent()
+            if folder.standardizedFileURL.path == topFolder.standardizedFileURL.path { return text }
+            return RecipeMerge.relativePath(folder.appendingPathComponent(text), from: topFolder)
+        }
+    }
+
     // MARK: - Defaults
 
     /// A declared default with the defaults of any nested section or component filled in too.
@@ -259,7 +294,7 @@ final class RecipeValidator {
             guard let name = value.typeName, let type = registry.lookup(slot, name) else { return value }
             guard case .map(var m) = fillDefaults(value, kind: .section(type.parameters), path: path) else { return value }
             m["type"] = .string(name)
-            sites.append(ComponentSite(path: path, slot: slot, typeName: name, config: .map(m)))
+            sites.append(ComponentSite(path: path, slot: slot, typeName: name, config: .map(m), parameters: type.parameters))
             return .map(m)
         case (.components(let slot), .list(let l)):
             return .list(l.enumerated().map { fillDefaults($0.element, kind: .component(slot), path: "\(path).\($0.offset)") })
@@ -276,6 +311,7 @@ final class RecipeValidator {
         case .float: return "a number"
         case .bool: return "true or false"
         case .string: return "a string"
+        case .file: return "a file path"
         case .choice(let c): return "one of \(c.joined(separator: ", "))"
         case .ints: return "a list of ints"
         case .floats: return "a list of numbers"

@@ -58,7 +58,7 @@ import Components
         r.yaml:5:10: error: missing required key 'path' for evaluator 'retrieval'
           eval: [{type: retrieval}]
                  ^
-        note: 'path' (string): test manifest
+        note: 'path' (file): test manifest
         r.yaml:6:36: error: expected an int for 'tokenizer.vocab_size', got 'many'
         tokenizer: {type: bpe, vocab_size: many}
                                            ^

@@ -55,7 +55,9 @@ struct FakeObjective: Component {
 struct FakeClip: Component {
     static let typeName = "clip"
     static let summary = "test objective without gates"
-    static let parameters: [ParameterSpec] = []
+    static let parameters: [ParameterSpec] = [
+        ParameterSpec("path", .string, default: .string("raw"), doc: "the text field to train on (a name, not a file)"),
+    ]
     init(config: ComponentConfig, context: BuildContext) throws {}
 }
 
@@ -63,7 +65,7 @@ struct FakeManifest: Component {
     static let typeName = "manifest"
     static let summary = "test dataset"
     static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "manifest file"),
+        ParameterSpec("path", .file, default: nil, doc: "manifest file"),
         ParameterSpec("image_size", .int, default: .int(224), range: 8...4096, doc: "image side"),
         ParameterSpec("fields", .map, default: .map([:]), doc: "column names"),
     ]
@@ -83,7 +85,7 @@ struct FakeRetrieval: Component {
     static let typeName = "retrieval"
     static let summary = "test evaluator"
     static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "test manifest"),
+        ParameterSpec("path", .file, default: nil, doc: "test manifest"),
         ParameterSpec("ks", .ints, default: .list([.int(1), .int(5)]), range: 1...1000, doc: "recall@k"),
     ]
     init(config: ComponentConfig, context: BuildContext) throws {}

@@ -80,6 +80,20 @@ import Components
         #expect(r.value(at: "data.eval.0.path") == .string(cwd.appendingPathComponent("b/test.tsv").standardizedFileURL.path))
     }
 
+    /// Only parameters declared `.file` are paths: a string parameter that happens to be called `path`
+    /// (the clip objective's text field) stays as written, from a base recipe and from `--set`.
+    @Test func onlyFileParametersAreResolvedAsPaths() throws {
+        let f = RecipeFolder()
+        f.write("base/tiny.yaml", baseRecipe)
+        f.write("base/clip.yaml", "extends: tiny.yaml\nobjective: {_replace_: true, type: clip, path: caption}\n")
+        f.write("a.yaml", "extends: base/clip.yaml\n")
+        let fromBase = try f.load("a.yaml")
+        #expect(fromBase.value(at: "objective.path") == .string("caption"))
+        #expect(fromBase.value(at: "data.train.path") == .string("base/train.tsv"))
+        let fromOverride = try f.load("a.yaml", overrides: ["objective={type: clip, path: raw}", "objective.path=caption"])
+        #expect(fromOverride.value(at: "objective.path") == .string("caption"))
+    }
+
     @Test func absoluteExtendsPathsResolveAsGiven() throws {
         let f = RecipeFolder()
         let base = f.write("bases/base.yaml", baseRecipe)

@@ -9,8 +9,8 @@ public struct LinearProbeEvaluator: Evaluator, Component {
     public static let typeName = "linear-probe"
     public static let summary = "logistic regression on frozen image features: top-1 on the test manifest"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("train_path", .string, default: nil, doc: "manifest the probe is trained on (relative to the recipe)"),
-        ParameterSpec("path", .string, default: nil, doc: "manifest the probe is scored on"),
+        ParameterSpec("train_path", .file, default: nil, doc: "manifest the probe is trained on (relative to the recipe)"),
+        ParameterSpec("path", .file, default: nil, doc: "manifest the probe is scored on"),
         ParameterSpec("weight_decay", .float, default: .double(1e-3), range: 0...1e6,
                       doc: "L2 penalty λ in (1/N)·Σ CE + (λ/2)·‖W‖² (the bias is not penalised)"),
         ParameterSpec("method", .choice(LogisticRegression.Method.allCases.map(\.rawValue)), default: .string("lbfgs"),

@@ -11,7 +11,7 @@ public struct RetrievalEvaluator: Evaluator, Component {
     public static let typeName = "retrieval"
     public static let summary = "image→text and text→image Recall@k on a manifest (several captions per image supported)"
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "manifest to evaluate on (relative to the recipe)"),
+        ParameterSpec("path", .file, default: nil, doc: "manifest to evaluate on (relative to the recipe)"),
         ParameterSpec("text_field", .string, default: .string("caption"), doc: "text column the images are matched against"),
         ParameterSpec("ks", .ints, default: .list([.int(1), .int(5), .int(10)]), range: 1...1_000_000,
                       doc: "the k of Recall@k"),

@@ -13,7 +13,7 @@ public struct ZeroShotEvaluator: Evaluator, Component {
     /// The digit-scenes benchmark's classes.
     public static let digitWords = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
     public static let parameters: [ParameterSpec] = [
-        ParameterSpec("path", .string, default: nil, doc: "manifest with a label column (relative to the recipe)"),
+        ParameterSpec("path", .file, default: nil, doc: "manifest with a label column (relative to the recipe)"),
         ParameterSpec("classnames", .strings, default: .list(digitWords.map { .string($0) }),
                       doc: "class names in label order (default: the digit words zero…nine)"),
         ParameterSpec("templates", .strings, default: .list([.string("a photo of the digit {}.")]),
