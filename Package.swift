@@ -25,6 +25,30 @@ let pluginTargets: [Target] = pluginModules.flatMap { name -> [Target] in
     return targets
 }
 
+// Release builds compile the compute modules for the build machine's vector unit, so the elementwise
+// kernels (GELU, layer norm, softmax, optimizer updates, image transforms) run on AVX2/FMA or AVX-512
+// instead of the x86-64 baseline's SSE2 (GEMM is OpenBLAS's, which picks its own kernels at run time).
+// Swift neither contracts a·b + c into FMA nor reorders float reductions, so results are unchanged.
+// The binary then needs a CPU with the same features: `ALIP_TARGET_CPU=x86-64 make build` builds a
+// portable one, `ALIP_TARGET_CPU=<llvm cpu>` any other (Docs/performance.md).
+let releaseCPU: String? = {
+    if let cpu = ProcessInfo.processInfo.environment["ALIP_TARGET_CPU"], !cpu.isEmpty { return cpu == "x86-64" ? nil : cpu }
+    #if arch(x86_64) && os(Linux)
+    guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+          let line = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return nil }
+    let flags = Set(line.split(separator: " ").map(String.init))
+    // Every feature LLVM's CPU model turns on must be present (Zen 2/3 have haswell's, Zen 4 skylake-avx512's).
+    let haswell: Set = ["avx2", "fma", "bmi1", "bmi2", "movbe", "f16c", "abm", "popcnt", "aes", "pclmulqdq", "rdrand",
+                        "fsgsbase", "xsaveopt", "sse4_2"]
+    let skylakeAVX512: Set = haswell.union(["avx512f", "avx512bw", "avx512cd", "avx512dq", "avx512vl", "adx", "rdseed",
+                                            "clflushopt", "clwb", "xsavec", "xsaves", "3dnowprefetch"])
+    if flags.isSuperset(of: skylakeAVX512) { return "skylake-avx512" }
+    if flags.isSuperset(of: haswell) { return "haswell" }
+    #endif
+    return nil
+}()
+let computeSettings: [SwiftSetting] = releaseCPU.map { [.unsafeFlags(["-target-cpu", $0], .when(configuration: .release))] } ?? []
+
 let package = Package(
     name: "alip-swift",
     platforms: [.macOS(.v13)],
@@ -50,18 +74,19 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
 
         // The engine.
-        .target(name: "Tensor", dependencies: ["COpenBLAS"]),
+        .target(name: "Tensor", dependencies: ["COpenBLAS"], swiftSettings: computeSettings),
         // The component contract every registered type conforms to (no dependencies, so every layer
         // can declare components: NN encoders, Optim optimizers, Data transforms, ALIP gates).
         .target(name: "Components"),
         // Layers and models, optimizers, data, checkpoints.
-        .target(name: "NN", dependencies: ["Tensor", "Components"]),
-        .target(name: "Optim", dependencies: ["Tensor", "Components"]),
+        .target(name: "NN", dependencies: ["Tensor", "Components"], swiftSettings: computeSettings),
+        .target(name: "Optim", dependencies: ["Tensor", "Components"], swiftSettings: computeSettings),
         .target(name: "Data", dependencies: ["Tensor", "Components", "CTurboJPEG", "CPNG", "CZlib"],
-                resources: [.copy("Resources/mnist_5k.csv.gz")]),
+                resources: [.copy("Resources/mnist_5k.csv.gz")], swiftSettings: computeSettings),
         .target(name: "Checkpoint", dependencies: ["Tensor", "CHDF5"]),
         // The method: encoders, gates, losses, objectives, trainer, evaluators.
-        .target(name: "ALIP", dependencies: ["Tensor", "Components", "NN", "Optim", "Data", "Checkpoint"]),
+        .target(name: "ALIP", dependencies: ["Tensor", "Components", "NN", "Optim", "Data", "Checkpoint"],
+                swiftSettings: computeSettings),
         // YAML recipes, the component registry, validation, sweeps.
         .target(name: "Recipes", dependencies: ["ALIP", "Components", .product(name: "Yams", package: "Yams")]),
         // The command line.

@@ -56,7 +56,10 @@ extension Tensor {
         if profiling { OpProfiler.inBackward = true }
         defer { if profiling { OpProfiler.inBackward = false; OpProfiler.mark() } }
         withoutGradients {
-            for node in order.reversed() {
+            // Popping (rather than iterating `order`) drops the walk's reference to each node once it is
+            // done, so an activation is freed as soon as the backward has used it, not when it ends: the
+            // gradients of the early layers then reuse the memory of the late layers' activations.
+            while let node = order.popLast() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 check(!node.graphReleased,
                              "backward: the graph through '\(node.opName)' (shape \(node.shape)) was already freed by an "

@@ -244,23 +244,50 @@ extension Tensor {
             }
         } } }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return record(y, "linear", inputs) { g in
-            var grads: [Tensor?] = []
-            g.withPointer { pg in
-                grads.append(x.requiresGrad ? weight.withPointer { pw in Tensor.make(x.shape) {
-                    Kernels.gemm(transA: false, transB: false, m: rows, n: inF, k: out, a: pg, b: pw, c: $0)
-                } } : nil)
-                grads.append(weight.requiresGrad ? x.withPointer { px in Tensor.make(weight.shape) {
-                    Kernels.gemm(transA: true, transB: false, m: out, n: inF, k: rows, a: pg, b: px, c: $0)
-                } } : nil)
-                if let bias {
-                    grads.append(bias.requiresGrad ? Tensor.make([out]) {
-                        Kernels.sumAxis(pg, $0, outer: 1, n: rows, inner: out)
-                    } : nil)
-                }
-            }
-            return grads
+        return record(y, "linear", inputs) { g in linearBackward(g, x: x, weight: weight, bias: bias) }
+    }
+
+    /// `gelu(linear(x, weight, bias))` as one op — a transformer MLP's `c_fc` and its exact GELU. The
+    /// forward writes the GELU and its derivative from the pre-activation in one pass and frees the
+    /// pre-activation; the backward multiplies by the saved derivative and runs the linear backward. So
+    /// the backward does no second erf/exp, and memory is what the two separate ops keep (the input and
+    /// one `[…, out]` tensor besides the output). Values and gradients equal the separate ops'.
+    public static func linearGelu(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+        guard GradMode.enabled, x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true else {
+            return linear(x, weight: weight, bias: bias).gelu()
         }
+        let pre = withoutGradients { linear(x, weight: weight, bias: bias) }
+        let n = pre.count
+        var derivative = Tensor.zeros([0])
+        let y = pre.withPointer { ph in Tensor.make(pre.shape) { py in
+            derivative = Tensor.make(pre.shape) { pd in Kernels.geluWithDerivative(ph, py, pd, n) }
+        } }
+        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        return record(y, "linear_gelu", inputs) { g in
+            linearBackward(g.zipValues(derivative, *), x: x, weight: weight, bias: bias)
+        }
+    }
+
+    /// The backward of `linear` for the output gradient `g`: `dx = g W`, `dW = gᵀ x`, `db = Σ_rows g`
+    /// (nil for inputs that need no gradient).
+    static func linearBackward(_ g: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) -> [Tensor?] {
+        let out = weight.shape[0], inF = weight.shape[1]
+        let rows = x.count / Swift.max(inF, 1)
+        var grads: [Tensor?] = []
+        g.withPointer { pg in
+            grads.append(x.requiresGrad ? weight.withPointer { pw in Tensor.make(x.shape) {
+                Kernels.gemm(transA: false, transB: false, m: rows, n: inF, k: out, a: pg, b: pw, c: $0)
+            } } : nil)
+            grads.append(weight.requiresGrad ? x.withPointer { px in Tensor.make(weight.shape) {
+                Kernels.gemm(transA: true, transB: false, m: out, n: inF, k: rows, a: pg, b: px, c: $0)
+            } } : nil)
+            if let bias {
+                grads.append(bias.requiresGrad ? Tensor.make([out]) {
+                    Kernels.sumAxis(pg, $0, outer: 1, n: rows, inner: out)
+                } : nil)
+            }
+        }
+        return grads
     }
 
     /// Multi-head self-attention from a packed `[B, T, 3d]` projection (query | key | value, as

@@ -13,6 +13,7 @@ struct BenchCommand: ParsableCommand {
             BenchStepCommand.self,
             BenchMatmul.self,
             BenchLoaderCommand.self,
+            BenchEvalCommand.self,
         ],
         defaultSubcommand: BenchStepCommand.self
     )

@@ -9,7 +9,7 @@ import Testing
 final class WrappedManifest: TrainingDataset, Component, @unchecked Sendable {
     static let typeName = "wrapped-manifest"
     static let summary = "test: a manifest behind another type"
-    static let parameters: [ParameterSpec] = [ParameterSpec("path", .string, default: nil, doc: "manifest")]
+    static let parameters: [ParameterSpec] = [ParameterSpec("path", .file, default: nil, doc: "manifest")]
     let inner: ManifestDataset
     nonisolated(unsafe) static var loadersMade = 0
 

@@ -25,6 +25,31 @@ struct FusedOpsTests {
         #expect(r2.passed, "no bias: \(r2)")
     }
 
+    /// The fused `c_fc` + GELU gives the separate ops' values and gradients to the last bit (the same
+    /// kernels and expressions), and the backward is right by finite differences.
+    @Test func linearGeluMatchesLinearThenGelu() {
+        let x = randomInput([2, 5, 7], scale: 1.5, seed: 80), w = randomInput([6, 7], seed: 81), b = randomInput([6], seed: 82)
+        let r = randomInput([2, 5, 6], seed: 83).detached()
+        func grads(_ f: (Tensor, Tensor, Tensor) -> Tensor) -> (Tensor, [Tensor]) {
+            let (xi, wi, bi) = (x.detached(), w.detached(), b.detached())
+            for t in [xi, wi, bi] { t.requiresGrad = true }
+            let y = f(xi, wi, bi)
+            (y * r).sum().backward()
+            return (y, [xi.grad!, wi.grad!, bi.grad!])
+        }
+        let (fused, gf) = grads { Tensor.linearGelu($0, weight: $1, bias: $2) }
+        let (separate, gs) = grads { Tensor.linear($0, weight: $1, bias: $2).gelu() }
+        #expect(fused.data == separate.data)
+        for (a, c) in zip(gf, gs) { #expect(a.data == c.data) }
+        // Without a graph it is the plain composition.
+        let plain = withoutGradients { Tensor.linearGelu(x, weight: w, bias: b) }
+        #expect(plain.data == separate.data)
+        let check = checkGradients([x, w, b]) { Tensor.linearGelu($0[0], weight: $0[1], bias: $0[2]) }
+        #expect(check.passed, "\(check)")
+        let noBias = checkGradients([x, w]) { Tensor.linearGelu($0[0], weight: $0[1], bias: nil) }
+        #expect(noBias.passed, "no bias: \(noBias)")
+    }
+
     /// The split-heads / attention / merge-heads composition the packed op replaces.
     private func composed(_ qkv: Tensor, heads: Int, causal: Bool) -> Tensor {
         let (b, t, d) = (qkv.shape[0], qkv.shape[1], qkv.shape[2] / 3)

@@ -39,6 +39,12 @@ public final class MLP: Module {
         v.child("c_proj", cProj)
     }
 
-    /// `[…, d]` → `[…, d]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor { cProj(activation(cFc(x))) }
+    /// `[…, d]` → `[…, d]`. With the fused kernels, `c_fc` and an exact GELU run as one op
+    /// (`Tensor.linearGelu`: the backward reuses the forward's GELU derivative).
+    public func callAsFunction(_ x: Tensor) -> Tensor {
+        if Engine.useFusedKernels, activation == .gelu {
+            return cProj(Tensor.linearGelu(x, weight: cFc.weight, bias: cFc.bias))
+        }
+        return cProj(activation(cFc(x)))
+    }
 }

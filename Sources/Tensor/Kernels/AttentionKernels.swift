@@ -22,8 +22,11 @@ extension Kernels {
                     let n = causal ? i + 1 : t          // a causal row sees positions 0…i only
                     var m = -Float.infinity
                     for j in 0..<n { m = max(m, row[j]) }
+                    // The exponentials in a loop of their own so it vectorises (expFast, not libm's scalar
+                    // expf, which was a third of the attention forward); the sum stays in order.
+                    for j in 0..<n { row[j] = expFast(row[j] - m) }
                     var sum: Float = 0
-                    for j in 0..<n { let e = expf(row[j] - m); row[j] = e; sum += e }
+                    for j in 0..<n { sum += row[j] }
                     let inv = 1 / sum
                     for j in 0..<n { row[j] *= inv }
                     for j in n..<t { row[j] = 0 }
@@ -85,6 +88,20 @@ extension Kernels {
                 let cdf = 0.5 * (1 + erfFast(v * 0.70710678118654752))
                 let pdf = 0.39894228040143268 * expFast(-0.5 * v * v)
                 dx[i] = dy[i] * (cdf + v * pdf)
+            }
+        }
+    }
+
+    /// GELU and its derivative in one pass, sharing the erf: `y` exactly as ``gelu(_:_:_:)`` writes it
+    /// and `d = Φ(x) + x·φ(x)`, the factor ``geluBackward(_:_:_:_:)`` multiplies by.
+    public static func geluWithDerivative(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                                          _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+        Engine.parallelFor(n) { r in
+            for i in r {
+                let v = x[i]
+                let e = erfFast(v * 0.70710678118654752)
+                y[i] = 0.5 * v * (1 + e)
+                d[i] = 0.5 * (1 + e) + v * (0.39894228040143268 * expFast(-0.5 * v * v))
             }
         }
     }

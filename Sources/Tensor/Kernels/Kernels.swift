@@ -223,30 +223,44 @@ public enum Kernels {
         }
     }
 
-    /// Fused layer-norm backward: dx, and dW/dB summed over rows.
+    /// Rows per partial sum of the layer-norm backward: fixed, so dW and dB are summed in the same order
+    /// whatever the thread count.
+    static let layerNormChunk = 128
+
+    /// Fused layer-norm backward: dx, and dW/dB summed over rows. Chunks of ``layerNormChunk`` rows run
+    /// in parallel, each into its own partial dW/dB; the partials are then added in chunk order.
     public static func layerNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
                                          _ dy: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
                                          _ rstd: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                          _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
                                          rows: Int, d: Int) {
+        let chunks = (rows + layerNormChunk - 1) / layerNormChunk
+        let partial = UnsafeMutablePointer<Float>.allocate(capacity: max(1, chunks) * 2 * d)
+        defer { partial.deallocate() }
+        partial.initialize(repeating: 0, count: max(1, chunks) * 2 * d)
+        let invD = 1 / Float(d)
+        Engine.parallelFor(chunks, minChunk: max(1, Engine.parallelThreshold / max(d * layerNormChunk, 1))) { r in
+            for c in r {
+                let pw = partial + c * 2 * d, pb = pw + d
+                for row in (c * layerNormChunk)..<min(rows, (c + 1) * layerNormChunk) {
+                    let xi = x + row * d, gi = dy + row * d, di = dx + row * d
+                    let mu = mean[row], rs = rstd[row]
+                    var sumG: Float = 0, sumGX: Float = 0
+                    for j in 0..<d {
+                        let g = gi[j] * w[j]
+                        sumG += g; sumGX += g * ((xi[j] - mu) * rs)
+                    }
+                    // Separate loops so that these two vectorise (the sums above are ordered reductions).
+                    for j in 0..<d { pw[j] += gi[j] * ((xi[j] - mu) * rs); pb[j] += gi[j] }
+                    for j in 0..<d { di[j] = rs * (gi[j] * w[j] - invD * sumG - (xi[j] - mu) * rs * invD * sumGX) }
+                }
+            }
+        }
         dw.update(repeating: 0, count: d)
         db.update(repeating: 0, count: d)
-        let invD = 1 / Float(d)
-        for row in 0..<rows {
-            let xi = x + row * d, gi = dy + row * d, di = dx + row * d
-            let mu = mean[row], rs = rstd[row]
-            var sumG: Float = 0, sumGX: Float = 0
-            for j in 0..<d {
-                let xhat = (xi[j] - mu) * rs
-                let g = gi[j] * w[j]
-                sumG += g; sumGX += g * xhat
-                dw[j] += gi[j] * xhat
-                db[j] += gi[j]
-            }
-            for j in 0..<d {
-                let xhat = (xi[j] - mu) * rs
-                di[j] = rs * (gi[j] * w[j] - invD * sumG - xhat * invD * sumGX)
-            }
+        for c in 0..<chunks {
+            let pw = partial + c * 2 * d, pb = pw + d
+            for j in 0..<d { dw[j] += pw[j]; db[j] += pb[j] }
         }
     }
 }
