@@ -68,17 +68,22 @@ public enum Engine {
     private static let configured: Int = { configureAllocator(); return threads }()
 
     /// Keeps freed activation buffers in the heap for the next step instead of returning them to the
-    /// kernel (glibc: buffers up to 32 MiB never take the `mmap` path, and the heap top is not trimmed
-    /// below 1 GiB), so a training step stops page-faulting fresh memory for every op. Peak RSS is
-    /// unchanged; memory freed by a step is reused by the next. `ALIP_MALLOC_TUNE=0` leaves glibc alone.
+    /// kernel (glibc: no buffer takes the `mmap` path, and the heap top is not trimmed below 1 GiB), so
+    /// a training step stops page-faulting fresh memory for every op. glibc caps the mmap threshold at
+    /// 32 MiB, so without `M_MMAP_MAX = 0` every larger buffer (an MLP activation from batch 256 on) was
+    /// mapped, faulted in and unmapped again each step, which made step time superlinear in the batch.
+    /// Peak RSS is unchanged; memory freed by a step is reused by the next. `ALIP_MALLOC_TUNE=0` leaves
+    /// glibc alone.
     static func configureAllocator() {
         #if os(Linux)
         guard ProcessInfo.processInfo.environment["ALIP_MALLOC_TUNE"] != "0" else { return }
-        // mallopt from <malloc.h> (not in the Glibc module): M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3.
+        // mallopt from <malloc.h> (not in the Glibc module): M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3,
+        // M_MMAP_MAX = -4 (0: never mmap; glibc still falls back to mmap where its heap cannot grow).
         guard let sym = dlsym(nil, "mallopt") else { return }
         typealias Mallopt = @convention(c) (Int32, Int32) -> Int32
         let mallopt = unsafeBitCast(sym, to: Mallopt.self)
         _ = mallopt(-3, 32 << 20)
+        _ = mallopt(-4, 0)
         _ = mallopt(-1, 1 << 30)
         #endif
     }
