@@ -83,9 +83,18 @@ extension Tensor {
                     check(pg.shape == p.shape,
                                  "backward of \(node.opName): gradient shape \(pg.shape) != input shape \(p.shape)")
                     let key = ObjectIdentifier(p)
-                    if let old = grads[key] {
+                    if var old = grads.removeValue(forKey: key) {
                         let t0 = profiling ? DispatchTime.now().uptimeNanoseconds : 0
-                        grads[key] = accumulate(old, pg)
+                        // In place when nothing else holds the partial sum (a VJP may hand one gradient
+                        // object to several inputs, or return its own incoming gradient); the element
+                        // buffer is copy-on-write, so a buffer shared with a view is copied first.
+                        if isKnownUniquelyReferenced(&old) {
+                            let n = old.count
+                            pg.withPointer { src in old.data.withUnsafeMutableBufferPointer { Kernels.addInPlace($0.baseAddress!, src, n) } }
+                            grads[key] = old
+                        } else {
+                            grads[key] = accumulate(old, pg)
+                        }
                         if profiling {
                             OpProfiler.backwardTimed("(gradient accumulation)",
                                                      seconds: Double(DispatchTime.now().uptimeNanoseconds - t0) * 1e-9)
@@ -97,6 +106,6 @@ extension Tensor {
         }
     }
 
-    /// `a + b` as a new tensor (a VJP may hand the same gradient object to several inputs, so never in place).
+    /// `a + b` as a new tensor (for partial sums that are shared, see the caller).
     private func accumulate(_ a: Tensor, _ b: Tensor) -> Tensor { a.zipValues(b, +) }
 }
