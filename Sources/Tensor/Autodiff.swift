@@ -57,8 +57,9 @@ extension Tensor {
         defer { if profiling { OpProfiler.inBackward = false; OpProfiler.mark() } }
         withoutGradients {
             // Popping (rather than iterating `order`) drops the walk's reference to each node once it is
-            // done, so an activation is freed as soon as the backward has used it, not when it ends: the
-            // gradients of the early layers then reuse the memory of the late layers' activations.
+            // done, so an activation is freed as soon as the backward has used it, not when it ends, and
+            // the early layers' gradients reuse that memory. (The peak is reached at the end of the
+            // forward, so this shrinks the backward's footprint, not the peak RSS.)
             while let node = order.popLast() {
                 guard let g = grads.removeValue(forKey: ObjectIdentifier(node)) else { continue }
                 check(!node.graphReleased,
