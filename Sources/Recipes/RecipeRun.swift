@@ -1,5 +1,6 @@
 import ALIP
 import Checkpoint
+import Components
 import Foundation
 
 /// Runs resolved recipes: what `alip train`, `alip sweep`, `alip eval` and `alip demo` share.
@@ -49,7 +50,15 @@ public enum RecipeRun {
         let (saved, base) = try recipe(of: checkpoint, at: url, overrides: overrides, registry: registry)
         var root = saved.root
         if let data { root = replacingEvaluatorPaths(root, with: data.path) }
-        let setup = try TrainingSetup(root: root, baseDirectory: base, registry: registry, tokenizerJSON: checkpoint.tokenizer)
+        let setup: TrainingSetup
+        do {
+            setup = try TrainingSetup(root: root, baseDirectory: base, registry: registry, tokenizerJSON: checkpoint.tokenizer)
+        } catch let e as ComponentError where e.path == "data.train" || e.path.hasPrefix("data.train.") {
+            // The training set is rebuilt for its settings (image size, fields); say how to point at a copy.
+            throw ComponentError(path: e.path, e.message + "\nnote: `alip eval` rebuilds the training set of the checkpoint's "
+                                 + "recipe for its settings (the tokenizer comes from the checkpoint); if the data moved, "
+                                 + "add --set data.train.path=FILE")
+        }
         try loadParameters(checkpoint.modelByName, into: setup.model.namedParameters(), file: url)
         let ctx = setup.evaluationContext(noiseRecord: nil, notes: notes)
         return try setup.evaluators.run(ctx)

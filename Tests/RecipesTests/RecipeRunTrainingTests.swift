@@ -66,6 +66,30 @@ struct RecipeRunTrainingTests {
         }
     }
 
+    /// `RecipeRun.evaluate` when the training manifest of the checkpoint's recipe is gone: the error
+    /// names it and says how to point at a copy, and `--set data.train.path=` does.
+    @Test func evaluateSaysHowToFindAMovedTrainingSet() throws {
+        let scratch = try ScratchFolder("e2e-moved")
+        defer { scratch.remove() }
+        let copy = scratch.path("data")
+        try FileManager.default.copyItem(at: try TinyData.folder(), to: copy)
+        let recipe = try TinyRecipe.load("clip.yaml", steps: 2, logEvery: 1, checkpointEvery: 2,
+                                         extra: ["data.train.path=\(copy.appendingPathComponent("train.tsv").path)"])
+        let summary = try quietTrain(recipe, in: scratch.path("run"))
+        let checkpoint = try #require(summary.checkpoint)
+        try FileManager.default.removeItem(at: copy)
+        do {
+            _ = try RecipeRun.evaluate(checkpoint: checkpoint, registry: .builtin, notes: { _ in })
+            Issue.record("evaluate succeeded without its training manifest")
+        } catch {
+            let text = "\(error)"
+            #expect(text.contains("data.train") && text.contains("train.tsv") && text.contains("--set data.train.path=FILE"), "\(text)")
+        }
+        let evaluated = try RecipeRun.evaluate(checkpoint: checkpoint, overrides: ["data.train.path=\(try TinyData.train())"],
+                                               registry: .builtin, notes: { _ in })
+        #expect(evaluated["retrieval.i2t.r1"] != nil)
+    }
+
     /// The same seed gives bit-identical parameters; another seed gives different ones.
     @Test func sameSeedSameParameters() throws {
         let scratch = try ScratchFolder("e2e-seed")
