@@ -30,8 +30,7 @@ struct BenchMatmul: ParsableCommand {
     @Option(help: "Timed repetitions per shape (after warm-up); the median is reported.")
     var repeats: Int = 15
 
-    @Option(help: "Threads for OpenBLAS and the engine (default: ALIP_NUM_THREADS, else all cores).")
-    var threads: Int?
+    @OptionGroup var common: BenchOptions
 
     @Option(help: "Batch size of the modelled training step.")
     var batch: Int = 128
@@ -39,24 +38,21 @@ struct BenchMatmul: ParsableCommand {
     @Option(help: "Only the shapes whose name contains this text (for example 'attn').")
     var only: String?
 
-    @Flag(help: "Print one JSON object instead of the table.")
-    var json = false
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         guard batch >= 1 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        common.applyThreads()
         let cases = MatmulBenchmark.tinyModelCases(batch: batch).filter { only == nil || $0.name.contains(only!) }
         guard !cases.isEmpty else { throw ValidationError("--only '\(only ?? "")' matches no shape") }
         let rows = MatmulBenchmark.run(cases, repeats: repeats)
         let totalOp = rows.reduce(0) { $0 + $1.opMs }, totalRaw = rows.reduce(0) { $0 + $1.rawMs }
         let flops = rows.reduce(0) { $0 + $1.shape.flops }
         let worst = rows.min { $0.ratio < $1.ratio }
-        if json {
+        if common.json {
             let obj: [String: Any] = [
                 "benchmark": "matmul", "threads": Engine.threads, "blas_core": Engine.blasCoreName ?? "unknown", "batch": batch, "repeats": repeats,
                 "total_op_ms": totalOp, "total_raw_ms": totalRaw, "total_ratio": totalRaw / totalOp,
@@ -68,8 +64,7 @@ struct BenchMatmul: ParsableCommand {
                      "ratio": r.ratio]
                 },
             ]
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try common.printJSON(obj)
             return
         }
         print("matmul: Tensor.matmul (with allocation) vs raw cblas_sgemm, \(Engine.threads) threads, "

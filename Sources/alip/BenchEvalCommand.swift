@@ -26,20 +26,16 @@ struct BenchEvalCommand: ParsableCommand {
     @Option(help: "Timed repeats; medians are reported.")
     var repeats: Int = 3
 
-    @Option(help: "Threads for OpenBLAS and the engine (default: ALIP_NUM_THREADS, else all cores).")
-    var threads: Int?
+    @OptionGroup var common: BenchOptions
 
-    @Flag(help: "Print one JSON object instead of the report.")
-    var json = false
 
     func validate() throws {
         guard images >= 1 else { throw ValidationError("--images must be at least 1 (got \(images))") }
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1 (got \(repeats))") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        common.applyThreads()
         let url: URL
         if let manifest { url = URL(fileURLWithPath: manifest) } else {
             // The test split: its rows carry the full descriptions; a 1-scene train split keeps generation short.
@@ -49,15 +45,14 @@ struct BenchEvalCommand: ParsableCommand {
         let r = try bench.run(repeats: repeats)
         let rss = StepBenchmark.peakRSSMiB
         let encode = r.median(\.encodeImages), text = r.median(\.encodeTexts), retrieval = r.median(\.retrieval)
-        if json {
+        if common.json {
             let obj: [String: Any] = [
                 "benchmark": "eval", "manifest": url.path, "rows": r.rows, "repeats": repeats, "threads": Engine.threads,
                 "encode_images_s": encode, "images_per_s": r.imagesPerSecond, "encode_texts_s": text,
                 "retrieval_s": retrieval, "total_s": encode + text + retrieval, "peak_rss_mib": rss,
                 "recall": r.recall, "blas_core": Engine.blasCoreName ?? "unknown",
             ]
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try common.printJSON(obj)
             return
         }
         print("eval: tiny model, \(r.rows) rows of \(url.path), \(Engine.threads) threads, medians of \(repeats)")

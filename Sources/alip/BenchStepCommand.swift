@@ -30,14 +30,11 @@ struct BenchStepCommand: ParsableCommand {
     @Option(help: "Vision and text layers (default: the model's, 4); for depth-scaling curves.")
     var layers: Int?
 
-    @Option(help: "Threads for OpenBLAS and the engine (default: ALIP_NUM_THREADS, else all cores).")
-    var threads: Int?
+    @OptionGroup var common: BenchOptions
 
     @Flag(help: "Skip the per-op profile step.")
     var noProfile = false
 
-    @Flag(help: "Print one JSON object instead of the report.")
-    var json = false
 
     func validate() throws {
         guard model == "tiny" else { throw ValidationError("--model '\(model)' is unknown; the only model is 'tiny'") }
@@ -47,12 +44,11 @@ struct BenchStepCommand: ParsableCommand {
         guard batch >= 2 else { throw ValidationError("--batch must be at least 2 (got \(batch))") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1 (got \(steps))") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative (got \(warmup))") }
-        if let threads, threads < 1 { throw ValidationError("--threads must be at least 1 (got \(threads))") }
         if let layers, layers < 0 { throw ValidationError("--layers must not be negative (got \(layers))") }
     }
 
     func run() throws {
-        if let threads { Engine.threads = threads }
+        common.applyThreads()
         var config = StepBenchmark.tinyConfig
         if let layers { config.vision.layers = layers; config.text.layers = layers }
         let m = StepBenchmark.Mode(rawValue: mode)!
@@ -60,7 +56,7 @@ struct BenchStepCommand: ParsableCommand {
         let r = try bench.run(warmup: warmup, steps: steps, profile: !noProfile)
         let rss = StepBenchmark.peakRSSMiB
         let load = (try? String(contentsOfFile: "/proc/loadavg", encoding: .utf8))?.split(separator: " ").first.map(String.init)
-        if json {
+        if common.json {
             var obj: [String: Any] = [
                 "benchmark": "step", "model": model, "mode": mode, "batch": batch, "steps": steps, "warmup": warmup,
                 "layers": config.vision.layers, "threads": Engine.threads,
@@ -75,8 +71,7 @@ struct BenchStepCommand: ParsableCommand {
                 obj["profile"] = r.profile.mapValues { ["forward_ms": $0.forward * 1e3, "backward_ms": $0.backward * 1e3,
                                                         "forward_calls": $0.forwardCalls, "backward_calls": $0.backwardCalls] }
             }
-            let data = try JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys])
-            print(String(decoding: data, as: UTF8.self))
+            try common.printJSON(obj)
             return
         }
         print("step: \(mode.uppercased()) training step, model \(model) (\(config.vision.layers) layers), batch \(batch), "
