@@ -31,9 +31,7 @@ public struct EvalBenchmark {
 
         /// The median of one phase's seconds.
         public func median(_ phase: KeyPath<Timing, Double>) -> Double {
-            let s = timings.map { $0[keyPath: phase] }.sorted()
-            guard !s.isEmpty else { return 0 }
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+            timings.isEmpty ? 0 : MatmulBenchmark.median(timings.map { $0[keyPath: phase] })
         }
 
         /// Images encoded per second (decode included) at the median.
@@ -68,26 +66,23 @@ public struct EvalBenchmark {
         var timings: [Timing] = []
         var recall: [String: Double] = [:]
         var rows = 0
-        func seconds(_ body: () throws -> Void) rethrows -> Double {
+        func timed<T>(_ body: () throws -> T) rethrows -> (T, Double) {
             let start = DispatchTime.now().uptimeNanoseconds
-            try body()
-            return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            let value = try body()
+            return (value, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
         }
         for _ in 0..<repeats {
-            var encoded: EncodedManifest!
-            var texts = Tensor.zeros([0, model.embedDim])
-            let tImages = try seconds {
-                encoded = try ModelEvaluation.encodeManifest(manifest, model: model, tokenizer: tokenizer, imageSize: imageSize)
+            let (encoded, tImages) = try timed {
+                try ModelEvaluation.encodeManifest(manifest, model: model, tokenizer: tokenizer, imageSize: imageSize)
             }
             let raw = encoded.texts["raw"] ?? []
-            let tTexts = seconds { texts = ModelEvaluation.encodeTexts(raw, model: model, tokenizer: tokenizer) }
-            let tRetrieval = seconds {
+            let (texts, tTexts) = timed { ModelEvaluation.encodeTexts(raw, model: model, tokenizer: tokenizer) }
+            let (ranks, tRetrieval) = timed {
                 let (i2t, t2i) = RankingMetrics.retrievalRanks(images: encoded.features, texts: texts,
                                                                textImage: Array(0..<raw.count))
-                for (name, ranks) in [("i2t", i2t), ("t2i", t2i)] {
-                    for (k, r) in RankingMetrics.recall(ranks: ranks, ks: [1, 5, 10]) { recall["\(name).r\(k)"] = r }
-                }
+                return [("i2t", i2t), ("t2i", t2i)].map { ($0.0, RankingMetrics.recall(ranks: $0.1, ks: [1, 5, 10])) }
             }
+            for (name, byK) in ranks { for (k, r) in byK { recall["\(name).r\(k)"] = r } }
             rows = encoded.count
             timings.append(Timing(encodeImages: tImages, encodeTexts: tTexts, retrieval: tRetrieval))
         }

@@ -36,11 +36,7 @@ public struct StepBenchmark {
         public var profiledStepMs: Double
 
         /// Median step time in milliseconds.
-        public var medianMs: Double {
-            let s = stepMs.sorted()
-            guard !s.isEmpty else { return 0 }
-            return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
-        }
+        public var medianMs: Double { stepMs.isEmpty ? 0 : MatmulBenchmark.median(stepMs) }
         /// Samples per second at the median.
         public var samplesPerSecond: Double { Double(batch) / (medianMs / 1e3) }
         /// Achieved model GFLOP/s at the median.
