@@ -92,13 +92,15 @@ extension Tensor {
     /// Broadcasting addition.
     public static func + (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastValues(a, b, "add", +)
-        return record(out, "add", [a, b]) { g in [g.sumToShape(a.shape), g.sumToShape(b.shape)] }
+        let (sa, sb) = (a.shape, b.shape)      // shapes only: the values are not needed, so not kept
+        return record(out, "add", [a, b]) { g in [g.sumToShape(sa), g.sumToShape(sb)] }
     }
 
     /// Broadcasting subtraction.
     public static func - (a: Tensor, b: Tensor) -> Tensor {
         let out = broadcastValues(a, b, "sub", -)
-        return record(out, "sub", [a, b]) { g in [g.sumToShape(a.shape), (-g).sumToShape(b.shape)] }
+        let (sa, sb) = (a.shape, b.shape)
+        return record(out, "sub", [a, b]) { g in [g.sumToShape(sa), (-g).sumToShape(sb)] }
     }
 
     /// Broadcasting elementwise product.
@@ -233,10 +235,11 @@ extension Tensor {
         var d = [Float](repeating: 0, count: a.count)
         for i in 0..<d.count { d[i] = mask[i] ? a.data[i] : b.data[i] }
         let out = Tensor(shape: a.shape, data: d)
+        let shape = a.shape
         return record(out, "where", [a, b]) { g in
             var ga = g.data, gb = g.data
             for i in 0..<ga.count { if mask[i] { gb[i] = 0 } else { ga[i] = 0 } }
-            return [Tensor(shape: a.shape, data: ga), Tensor(shape: b.shape, data: gb)]
+            return [Tensor(shape: shape, data: ga), Tensor(shape: shape, data: gb)]
         }
     }
 

@@ -16,13 +16,10 @@ public final class Tensor {
     /// The accumulated gradient (same shape), set by `backward()` on leaves that require gradients.
     public var grad: Tensor?
 
-    /// Autodiff: the inputs this tensor was computed from (empty for leaves).
-    var parents: [Tensor] = []
-    /// Autodiff: maps the gradient of this tensor to one gradient per parent (nil where none flows).
-    var backwardFn: ((Tensor) -> [Tensor?])?
-    /// Autodiff: set once a `backward()` without `retainGraph` has freed this node's history; reaching it
-    /// again in a later backward is a programmer error (PyTorch: "backward through the graph a second time").
-    var graphReleased = false
+    /// Autodiff: the recorded op that produced this tensor (nil for leaves). The node holds the op's
+    /// inputs as nodes, not as tensors, so an intermediate result is freed as soon as nothing but the
+    /// graph refers to it, unless a backward closure saved it (as `grad_fn` in PyTorch).
+    var node: GraphNode?
     /// Autodiff: the op's name, for debugging and profiles.
     public internal(set) var opName: String = "leaf"
 
@@ -46,7 +43,7 @@ public final class Tensor {
     /// Number of axes.
     @inlinable public var rank: Int { shape.count }
     /// Whether this tensor was produced by a recorded op (it is not a leaf of the graph).
-    public var isLeaf: Bool { backwardFn == nil && !graphReleased }
+    public var isLeaf: Bool { node == nil }
 
     /// The single element of a one-element tensor.
     public var item: Float {

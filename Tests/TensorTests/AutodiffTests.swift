@@ -37,6 +37,29 @@ struct AutodiffTests {
         #expect(x.grad!.data == [26])
     }
 
+    /// The graph keeps what backward closures saved and nothing else: an intermediate result that no
+    /// VJP needs (here an add's output, read only by `sum`, whose backward needs shapes) is freed once
+    /// the caller drops it, while one a VJP saved (`mul`'s operand) stays alive until the backward has
+    /// run through it. Gradients are unaffected.
+    @Test func graphFreesIntermediatesNoBackwardNeeds() {
+        let x = Tensor(shape: [4], data: [1, -2, 3, 0.5], requiresGrad: true)
+        weak var unsaved: Tensor?
+        weak var saved: Tensor?
+        let loss: Tensor = {
+            let s = x + x                     // used by `mul` below, which saves its operands
+            let a = s * s
+            let b = a + 1                     // used by `sum`, which saves nothing but shapes
+            saved = s
+            unsaved = b
+            return b.sum()
+        }()
+        #expect(unsaved == nil, "the add's output is not saved by any backward, so nothing holds it")
+        #expect(saved != nil, "mul saves its operands for its backward")
+        loss.backward()
+        #expect(saved == nil, "the backward frees what it saved once it has used it")
+        #expect(x.grad!.data == [8, -16, 24, 4])       // d/dx (2x)² = 8x
+    }
+
     @Test func withoutGradientsRecordsNothing() {
         let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
         let y = withoutGradients { (x * 3).exp().sum() }
