@@ -247,24 +247,45 @@ extension Tensor {
         return record(y, "linear", inputs) { g in linearBackward(g, x: x, weight: weight, bias: bias) }
     }
 
-    /// `gelu(linear(x, weight, bias))` as one op — a transformer MLP's `c_fc` and its exact GELU. The
-    /// forward writes the GELU and its derivative from the pre-activation in one pass and frees the
-    /// pre-activation; the backward multiplies by the saved derivative and runs the linear backward. So
-    /// the backward does no second erf/exp, and memory is what the two separate ops keep (the input and
-    /// one `[…, out]` tensor besides the output). Values and gradients equal the separate ops'.
-    public static func linearGelu(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    /// `linear(gelu(x), weight, bias)` as one op — a transformer MLP's exact GELU and its `c_proj`. It
+    /// keeps only the pre-activation `x`: the forward writes the GELU into a buffer it frees after the
+    /// GEMM, and the backward writes it again for `dW = gᵀ gelu(x)` while it multiplies `g W` by the
+    /// derivative (one erf and exp per element). The two separate ops keep the pre-activation *and* the
+    /// GELU output, so this saves one `[…, hidden]` tensor per MLP — the largest activation of a
+    /// transformer block — for one extra GELU pass. Values and gradients equal the separate ops', bit
+    /// for bit (same kernels and expressions).
+    public static func geluLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
         guard GradMode.enabled, x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true else {
-            return linear(x, weight: weight, bias: bias).gelu()
+            return linear(x.gelu(), weight: weight, bias: bias)
         }
-        let pre = withoutGradients { linear(x, weight: weight, bias: bias) }
-        let n = pre.count
-        var derivative = Tensor.zeros([0])
-        let y = pre.withPointer { ph in Tensor.make(pre.shape) { py in
-            derivative = Tensor.make(pre.shape) { pd in Kernels.geluWithDerivative(ph, py, pd, n) }
-        } }
+        let y = withoutGradients { linear(x.gelu(), weight: weight, bias: bias) }
         let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return record(y, "linear_gelu", inputs) { g in
-            linearBackward(g.zipValues(derivative, *), x: x, weight: weight, bias: bias)
+        return record(y, "gelu_linear", inputs) { g in
+            let n = x.count, hidden = weight.shape[1], out = weight.shape[0], rows = n / Swift.max(hidden, 1)
+            var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
+            g.withPointer { pg in x.withPointer { px in
+                // da = g W, then da ⊙ gelu′(x), writing gelu(x) again for dW when the weight needs it.
+                let da = weight.withPointer { pw in Tensor.make(x.shape) {
+                    Kernels.gemm(transA: false, transB: false, m: rows, n: hidden, k: out, a: pg, b: pw, c: $0)
+                } }
+                let act: Tensor? = da.data.withUnsafeMutableBufferPointer { pda in
+                    guard weight.requiresGrad else {
+                        Kernels.geluRecomputingBackward(px, nil, pda.baseAddress!, n)
+                        return nil
+                    }
+                    return Tensor.make(x.shape) { Kernels.geluRecomputingBackward(px, $0, pda.baseAddress!, n) }
+                }
+                if x.requiresGrad { dx = da }
+                if let act {
+                    dw = act.withPointer { pa in Tensor.make(weight.shape) {
+                        Kernels.gemm(transA: true, transB: false, m: out, n: hidden, k: rows, a: pg, b: pa, c: $0)
+                    } }
+                }
+                if let bias, bias.requiresGrad {
+                    db = Tensor.make([out]) { Kernels.sumAxis(pg, $0, outer: 1, n: rows, inner: out) }
+                }
+            } }
+            return bias == nil ? [dx, dw] : [dx, dw, db]
         }
     }
 

@@ -25,28 +25,31 @@ struct FusedOpsTests {
         #expect(r2.passed, "no bias: \(r2)")
     }
 
-    /// The fused `c_fc` + GELU gives the separate ops' values and gradients to the last bit (the same
-    /// kernels and expressions), and the backward is right by finite differences.
-    @Test func linearGeluMatchesLinearThenGelu() {
+    /// The fused GELU + `c_proj` gives the separate ops' values and gradients to the last bit (the same
+    /// kernels and expressions, the GELU written again in the backward), and the backward is right by
+    /// finite differences, also when only some inputs need gradients.
+    @Test func geluLinearMatchesGeluThenLinear() {
         let x = randomInput([2, 5, 7], scale: 1.5, seed: 80), w = randomInput([6, 7], seed: 81), b = randomInput([6], seed: 82)
         let r = randomInput([2, 5, 6], seed: 83).detached()
-        func grads(_ f: (Tensor, Tensor, Tensor) -> Tensor) -> (Tensor, [Tensor]) {
-            let (xi, wi, bi) = (x.detached(), w.detached(), b.detached())
-            for t in [xi, wi, bi] { t.requiresGrad = true }
-            let y = f(xi, wi, bi)
+        func grads(_ needs: [Bool], _ f: (Tensor, Tensor, Tensor) -> Tensor) -> (Tensor, [Tensor?]) {
+            let inputs = [x.detached(), w.detached(), b.detached()]
+            for (t, need) in zip(inputs, needs) { t.requiresGrad = need }
+            let y = f(inputs[0], inputs[1], inputs[2])
             (y * r).sum().backward()
-            return (y, [xi.grad!, wi.grad!, bi.grad!])
+            return (y, inputs.map(\.grad))
         }
-        let (fused, gf) = grads { Tensor.linearGelu($0, weight: $1, bias: $2) }
-        let (separate, gs) = grads { Tensor.linear($0, weight: $1, bias: $2).gelu() }
-        #expect(fused.data == separate.data)
-        for (a, c) in zip(gf, gs) { #expect(a.data == c.data) }
+        for needs in [[true, true, true], [true, false, false], [false, true, false], [false, false, true]] {
+            let (fused, gf) = grads(needs) { Tensor.geluLinear($0, weight: $1, bias: $2) }
+            let (separate, gs) = grads(needs) { Tensor.linear($0.gelu(), weight: $1, bias: $2) }
+            #expect(fused.data == separate.data)
+            for (a, c) in zip(gf, gs) { #expect(a?.data == c?.data, "needs \(needs)") }
+        }
         // Without a graph it is the plain composition.
-        let plain = withoutGradients { Tensor.linearGelu(x, weight: w, bias: b) }
-        #expect(plain.data == separate.data)
-        let check = checkGradients([x, w, b]) { Tensor.linearGelu($0[0], weight: $0[1], bias: $0[2]) }
+        let plain = withoutGradients { Tensor.geluLinear(x, weight: w, bias: b) }
+        #expect(plain.data == Tensor.linear(x.gelu(), weight: w, bias: b).data)
+        let check = checkGradients([x, w, b]) { Tensor.geluLinear($0[0], weight: $0[1], bias: $0[2]) }
         #expect(check.passed, "\(check)")
-        let noBias = checkGradients([x, w]) { Tensor.linearGelu($0[0], weight: $0[1], bias: nil) }
+        let noBias = checkGradients([x, w]) { Tensor.geluLinear($0[0], weight: $0[1], bias: nil) }
         #expect(noBias.passed, "no bias: \(noBias)")
     }
 

@@ -39,11 +39,11 @@ public final class MLP: Module {
         v.child("c_proj", cProj)
     }
 
-    /// `[…, d]` → `[…, d]`. With the fused kernels, `c_fc` and an exact GELU run as one op
-    /// (`Tensor.linearGelu`: the backward reuses the forward's GELU derivative).
+    /// `[…, d]` → `[…, d]`. With the fused kernels, an exact GELU and `c_proj` run as one op
+    /// (`Tensor.geluLinear`), which keeps only the pre-activation for the backward.
     public func callAsFunction(_ x: Tensor) -> Tensor {
         if Engine.useFusedKernels, activation == .gelu {
-            return cProj(Tensor.linearGelu(x, weight: cFc.weight, bias: cFc.bias))
+            return Tensor.geluLinear(cFc(x), weight: cProj.weight, bias: cProj.bias)
         }
         return cProj(activation(cFc(x)))
     }

@@ -92,16 +92,25 @@ extension Kernels {
         }
     }
 
-    /// GELU and its derivative in one pass, sharing the erf: `y` exactly as ``gelu(_:_:_:)`` writes it
-    /// and `d = Φ(x) + x·φ(x)`, the factor ``geluBackward(_:_:_:_:)`` multiplies by.
-    public static func geluWithDerivative(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
-                                          _ d: UnsafeMutablePointer<Float>, _ n: Int) {
+    /// The GELU backward for a caller that kept only the input: multiplies `g` in place by the
+    /// derivative, `g ← g · (Φ(x) + x·φ(x))`, and, when `y` is given, writes the GELU again into it, one
+    /// erf shared by both. Values exactly as ``gelu(_:_:_:)`` and ``geluBackward(_:_:_:_:)`` compute them.
+    public static func geluRecomputingBackward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>?,
+                                               _ g: UnsafeMutablePointer<Float>, _ n: Int) {
         Engine.parallelFor(n) { r in
-            for i in r {
-                let v = x[i]
-                let e = erfFast(v * 0.70710678118654752)
-                y[i] = 0.5 * v * (1 + e)
-                d[i] = 0.5 * (1 + e) + v * (0.39894228040143268 * expFast(-0.5 * v * v))
+            if let y {
+                for i in r {
+                    let v = x[i]
+                    let e = erfFast(v * 0.70710678118654752)
+                    y[i] = 0.5 * v * (1 + e)
+                    g[i] = g[i] * (0.5 * (1 + e) + v * (0.39894228040143268 * expFast(-0.5 * v * v)))
+                }
+            } else {
+                for i in r {
+                    let v = x[i]
+                    let e = erfFast(v * 0.70710678118654752)
+                    g[i] = g[i] * (0.5 * (1 + e) + v * (0.39894228040143268 * expFast(-0.5 * v * v)))
+                }
             }
         }
     }
