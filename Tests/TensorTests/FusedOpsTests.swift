@@ -141,6 +141,28 @@ struct FastMathTests {
         #expect(Kernels.expFast(-200) >= 0 && Kernels.expFast(-200) < 1e-37)
     }
 
+    /// The lane-wise row reductions against double-precision sums at every tail length around the lane
+    /// width (and the sizes the model uses), and the maximum exactly.
+    @Test func vectorisedReductionsMatchDoubleSums() {
+        let x = randomInput([200], scale: 2, seed: 91).data, y = randomInput([200], scale: 2, seed: 92).data
+        for n in [0, 1, 5, 15, 16, 17, 31, 32, 33, 65, 128, 200] {
+            let xs = x.prefix(n).map(Double.init), ys = y.prefix(n).map(Double.init)
+            let mean = n == 0 ? 0 : xs.reduce(0, +) / Double(n)
+            let magnitude = xs.map(abs).reduce(0, +) + 1
+            x.withUnsafeBufferPointer { px in y.withUnsafeBufferPointer { py in
+                let (a, b) = (px.baseAddress!, py.baseAddress!)
+                #expect(abs(Double(Kernels.sum(a, n)) - xs.reduce(0, +)) <= 1e-6 * magnitude, "sum, n = \(n)")
+                let dev = xs.map { ($0 - mean) * ($0 - mean) }.reduce(0, +)
+                #expect(abs(Double(Kernels.sumOfSquaredDeviations(a, from: Float(mean), n)) - dev) <= 1e-5 * (dev + 1),
+                        "squared deviations, n = \(n)")
+                let dot = zip(xs, ys).map(*).reduce(0, +)
+                #expect(abs(Double(Kernels.dot(a, b, n)) - dot) <= 1e-5 * (zip(xs, ys).map { abs($0 * $1) }.reduce(0, +) + 1),
+                        "dot, n = \(n)")
+                #expect(Kernels.maximum(a, n) == (x.prefix(n).max() ?? -.infinity), "max, n = \(n)")
+            } }
+        }
+    }
+
     @Test func geluKernelMatchesErfFormula() {
         let x = randomInput([4096], scale: 3, seed: 90)
         let y = x.gelu()

@@ -20,14 +20,11 @@ extension Kernels {
                 for i in 0..<t {
                     let row = s + i * t
                     let n = causal ? i + 1 : t          // a causal row sees positions 0…i only
-                    var m = -Float.infinity
-                    for j in 0..<n { m = max(m, row[j]) }
+                    let m = maximum(row, n)
                     // The exponentials in a loop of their own so it vectorises (expFast, not libm's scalar
-                    // expf, which was a third of the attention forward); the sum stays in order.
+                    // expf, which was a third of the attention forward); the row sum is vectorised too.
                     for j in 0..<n { row[j] = expFast(row[j] - m) }
-                    var sum: Float = 0
-                    for j in 0..<n { sum += row[j] }
-                    let inv = 1 / sum
+                    let inv = 1 / sum(row, n)
                     for j in 0..<n { row[j] *= inv }
                     for j in n..<t { row[j] = 0 }
                 }
@@ -58,8 +55,7 @@ extension Kernels {
                 gemm(transA: false, transB: true, m: t, n: t, k: dh, a: gb, lda: d, b: v, ldb: ld3, c: ds, ldc: t)
                 for i in 0..<t {
                     let pr = pb + i * t, sr = ds + i * t
-                    var dot: Float = 0
-                    for j in 0..<t { dot += pr[j] * sr[j] }
+                    let dot = Kernels.dot(pr, sr, t)
                     for j in 0..<t { sr[j] = pr[j] * (sr[j] - dot) }
                 }
                 gemm(transA: false, transB: false, m: t, n: dh, k: t, alpha: scale, a: ds, lda: t, b: k, ldb: ld3,

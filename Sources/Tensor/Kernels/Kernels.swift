@@ -194,8 +194,7 @@ public enum Kernels {
         Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
             for row in r {
                 let yi = y + row * n, gi = dy + row * n, di = dx + row * n
-                var dot: Float = 0
-                for j in 0..<n { dot += yi[j] * gi[j] }
+                let dot = Kernels.dot(yi, gi, n)
                 for j in 0..<n { di[j] = yi[j] * (gi[j] - dot) }
             }
         }
@@ -210,12 +209,8 @@ public enum Kernels {
         Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(d, 1))) { r in
             for row in r {
                 let xi = x + row * d, yi = y + row * d
-                var mu: Float = 0
-                for j in 0..<d { mu += xi[j] }
-                mu /= Float(d)
-                var v: Float = 0
-                for j in 0..<d { let t = xi[j] - mu; v += t * t }
-                v /= Float(d)
+                let mu = sum(xi, d) / Float(d)
+                let v = sumOfSquaredDeviations(xi, from: mu, d) / Float(d)
                 let rs = 1 / (v + eps).squareRoot()
                 mean[row] = mu; rstd[row] = rs
                 for j in 0..<d { yi[j] = (xi[j] - mu) * rs * w[j] + b[j] }
@@ -245,12 +240,17 @@ public enum Kernels {
                 for row in (c * layerNormChunk)..<min(rows, (c + 1) * layerNormChunk) {
                     let xi = x + row * d, gi = dy + row * d, di = dx + row * d
                     let mu = mean[row], rs = rstd[row]
-                    var sumG: Float = 0, sumGX: Float = 0
-                    for j in 0..<d {
-                        let g = gi[j] * w[j]
-                        sumG += g; sumGX += g * ((xi[j] - mu) * rs)
+                    // Σ g·w and Σ g·w·x̂ in the lane order of `ReductionLanes` (vectorised row sums).
+                    var accG = ReductionLanes(repeating: 0), accGX = ReductionLanes(repeating: 0), j = 0
+                    let muv = ReductionLanes(repeating: mu)
+                    while j + 16 <= d {
+                        let g = lanes(gi, j) * lanes(w, j)
+                        accG += g; accGX += g * (lanes(xi, j) - muv)
+                        j += 16
                     }
-                    // Separate loops so that these two vectorise (the sums above are ordered reductions).
+                    var sumG = accG.sum(), sumGX = accGX.sum()
+                    while j < d { let g = gi[j] * w[j]; sumG += g; sumGX += g * (xi[j] - mu); j += 1 }
+                    sumGX *= rs
                     for j in 0..<d { pw[j] += gi[j] * ((xi[j] - mu) * rs); pb[j] += gi[j] }
                     for j in 0..<d { di[j] = rs * (gi[j] * w[j] - invD * sumG - (xi[j] - mu) * rs * invD * sumGX) }
                 }
