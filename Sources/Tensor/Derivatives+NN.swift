@@ -228,23 +228,49 @@ extension Tensor {
     /// A fully connected layer `y = x Wᵀ + b` (`torch.nn.functional.linear`) for `[…, in]` inputs, `weight`
     /// `[out, in]` and an optional `bias` `[out]`: the bias is the GEMM's starting value (β = 1), so there
     /// is no separate broadcast-add pass; the backward is `dx = g W`, `dW = gᵀ x`, `db = Σ_rows g`.
-    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
+    ///
+    /// With `residual` (`[…, out]`, the input's leading shape) the result is `residual + x Wᵀ + b`: the
+    /// GEMM starts from `residual + b` instead of `b`, which replaces a transformer block's separate
+    /// residual-add pass; the residual's gradient is `g` itself.
+    public static func linear(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor? = nil) -> Tensor {
         check(weight.rank == 2 && x.rank >= 1 && x.shape[x.rank - 1] == weight.shape[1],
               "linear: input \(x.shape) must end in weight \(weight.shape)'s \(weight.rank == 2 ? weight.shape[1] : -1) features")
         let out = weight.shape[0], inF = weight.shape[1]
         check(bias == nil || bias!.shape == [out], "linear: bias \(bias?.shape ?? []) must be [\(out)]")
         let rows = x.count / Swift.max(inF, 1)
         let outShape = Array(x.shape.dropLast()) + [out]
+        check(residual == nil || residual!.shape == outShape,
+              "linear: residual \(residual?.shape ?? []) must be the output shape \(outShape)")
         let y = x.withPointer { px in weight.withPointer { pw in Tensor.make(outShape) { c in
-            if let bias {
-                bias.withPointer { Kernels.broadcastRows($0, c, rows: rows, n: out) }
-                Kernels.gemm(transA: false, transB: true, m: rows, n: out, k: inF, a: px, b: pw, beta: 1, c: c)
-            } else {
-                Kernels.gemm(transA: false, transB: true, m: rows, n: out, k: inF, a: px, b: pw, c: c)
-            }
+            let started = startValue(c, bias: bias, residual: residual, rows: rows, n: out)
+            Kernels.gemm(transA: false, transB: true, m: rows, n: out, k: inF, a: px, b: pw, beta: started ? 1 : 0, c: c)
         } } }
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
-        return record(y, "linear", inputs) { g in linearBackward(g, x: x, weight: weight, bias: bias) }
+        let hasResidual = residual != nil      // not the residual itself: its values are not needed
+        return record(y, "linear", linearInputs(x, weight, bias, residual)) { g in
+            linearBackward(g, x: x, weight: weight, bias: bias) + (hasResidual ? [g] : [])
+        }
+    }
+
+    /// Writes a GEMM's starting value `residual + bias` (either may be absent) into the `rows × n`
+    /// output `c`; false when there is none (the GEMM then runs with β = 0).
+    private static func startValue(_ c: UnsafeMutablePointer<Float>, bias: Tensor?, residual: Tensor?,
+                                   rows: Int, n: Int) -> Bool {
+        switch (bias, residual) {
+        case (nil, nil):
+            return false
+        case (let bias?, nil):
+            bias.withPointer { Kernels.broadcastRows($0, c, rows: rows, n: n) }
+        case (nil, let residual?):
+            residual.withPointer { c.update(from: $0, count: rows * n) }
+        case (let bias?, let residual?):
+            bias.withPointer { pb in residual.withPointer { Kernels.addRows($0, pb, c, rows: rows, n: n) } }
+        }
+        return true
+    }
+
+    /// The graph inputs of a linear op, in the order its backward returns gradients.
+    private static func linearInputs(_ x: Tensor, _ weight: Tensor, _ bias: Tensor?, _ residual: Tensor?) -> [Tensor] {
+        [x, weight] + (bias.map { [$0] } ?? []) + (residual.map { [$0] } ?? [])
     }
 
     /// `linear(gelu(x), weight, bias)` as one op — a transformer MLP's exact GELU and its `c_proj`. It
@@ -254,12 +280,15 @@ extension Tensor {
     /// GELU output, so this saves one `[…, hidden]` tensor per MLP — the largest activation of a
     /// transformer block — for one extra GELU pass. Values and gradients equal the separate ops', bit
     /// for bit (same kernels and expressions).
-    public static func geluLinear(_ x: Tensor, weight: Tensor, bias: Tensor?) -> Tensor {
-        guard GradMode.enabled, x.requiresGrad || weight.requiresGrad || bias?.requiresGrad == true else {
-            return linear(x.gelu(), weight: weight, bias: bias)
+    ///
+    /// `residual` is added to the result as in ``linear(_:weight:bias:residual:)``.
+    public static func geluLinear(_ x: Tensor, weight: Tensor, bias: Tensor?, residual: Tensor? = nil) -> Tensor {
+        let inputs = linearInputs(x, weight, bias, residual)
+        guard GradMode.enabled, inputs.contains(where: \.requiresGrad) else {
+            return linear(x.gelu(), weight: weight, bias: bias, residual: residual)
         }
-        let y = withoutGradients { linear(x.gelu(), weight: weight, bias: bias) }
-        let inputs = bias.map { [x, weight, $0] } ?? [x, weight]
+        let y = withoutGradients { linear(x.gelu(), weight: weight, bias: bias, residual: residual) }
+        let hasResidual = residual != nil
         return record(y, "gelu_linear", inputs) { g in
             let n = x.count, hidden = weight.shape[1], out = weight.shape[0], rows = n / Swift.max(hidden, 1)
             var dx: Tensor? = nil, dw: Tensor? = nil, db: Tensor? = nil
@@ -285,7 +314,7 @@ extension Tensor {
                     db = Tensor.make([out]) { Kernels.sumAxis(pg, $0, outer: 1, n: rows, inner: out) }
                 }
             } }
-            return bias == nil ? [dx, dw] : [dx, dw, db]
+            return [dx, dw] + (bias == nil ? [] : [db]) + (hasResidual ? [g] : [])
         }
     }
 

@@ -42,15 +42,17 @@ struct FastPathTests {
         #expect(pos[..<(7 * 8)].contains { $0 != 0 })
     }
 
-    @Test(arguments: [false, true])
-    func fusedAttentionEqualsComposedPath(_ causal: Bool) {
+    /// With and without the residual a block adds inside `out_proj` (here the input itself, so its
+    /// gradient has both paths).
+    @Test(arguments: [false, true], [false, true])
+    func fusedAttentionEqualsComposedPath(_ causal: Bool, _ withResidual: Bool) {
         var g = RandomGenerator(seed: 11)
         let m = MultiheadAttention(width: 8, heads: 2, generator: &g)
         for p in m.parameters() { p.data = p.data.map { $0 + 0.1 } }     // non-zero biases
         let x = Tensor.randn([2, 5, 8], generator: &g)
         x.requiresGrad = true
-        let fused = m(x, causal: causal)
-        let composed = m.unfused(x, causal: causal)
+        let fused = m(x, causal: causal, residual: withResidual ? x : nil)
+        let composed = m.unfused(x, causal: causal, residual: withResidual ? x : nil)
         #expect(zip(fused.data, composed.data).allSatisfy { abs($0 - $1) <= 1e-5 })
         let r = Tensor.randn([2, 5, 8], generator: &g)
         (fused * r).sum().backward()

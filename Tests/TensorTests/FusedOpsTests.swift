@@ -25,6 +25,27 @@ struct FusedOpsTests {
         #expect(r2.passed, "no bias: \(r2)")
     }
 
+    /// A residual started in the GEMM equals adding it afterwards (up to the order of the two adds),
+    /// and its gradient is right by finite differences, with and without bias, for `linear` and
+    /// `geluLinear`.
+    @Test func linearWithResidualEqualsLinearPlusResidual() {
+        let x = randomInput([2, 5, 7], seed: 76), w = randomInput([4, 7], seed: 77), b = randomInput([4], seed: 78)
+        let res = randomInput([2, 5, 4], seed: 79)
+        for bias in [b, nil] {
+            let fused = Tensor.linear(x, weight: w, bias: bias, residual: res)
+            #expect(maxDiff(fused.data, (res + Tensor.linear(x, weight: w, bias: bias)).data) < 1e-5)
+            let r = checkGradients([x, w, b, res]) {
+                Tensor.linear($0[0], weight: $0[1], bias: bias == nil ? nil : $0[2], residual: $0[3])
+            }
+            #expect(r.passed, "bias \(bias != nil): \(r)")
+        }
+        let h = randomInput([2, 5, 7], scale: 1.5, seed: 84)
+        let fused = Tensor.geluLinear(h, weight: w, bias: b, residual: res)
+        #expect(maxDiff(fused.data, (res + Tensor.linear(h.gelu(), weight: w, bias: b)).data) < 1e-5)
+        let r = checkGradients([h, w, b, res]) { Tensor.geluLinear($0[0], weight: $0[1], bias: $0[2], residual: $0[3]) }
+        #expect(r.passed, "geluLinear: \(r)")
+    }
+
     /// The fused GELU + `c_proj` gives the separate ops' values and gradients to the last bit (the same
     /// kernels and expressions, the GELU written again in the backward), and the backward is right by
     /// finite differences, also when only some inputs need gradients.

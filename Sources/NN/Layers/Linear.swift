@@ -35,12 +35,13 @@ public final class Linear: Module {
         if let bias { v.param("bias", bias) }
     }
 
-    /// `[…, in]` → `[…, out]`.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `[…, in]` → `[…, out]`; with `residual` (`[…, out]`), `residual + layer(x)`, which the fused
+    /// kernels compute in the layer's GEMM (no separate add pass).
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
         precondition(x.shape.last == inFeatures, "Linear: input \(x.shape) must end in \(inFeatures) features")
-        if Engine.useFusedKernels { return Tensor.linear(x, weight: weight, bias: bias) }
-        let y = Tensor.matmul(x, weight, transposeB: true)
-        guard let bias else { return y }
-        return y + bias
+        if Engine.useFusedKernels { return Tensor.linear(x, weight: weight, bias: bias, residual: residual) }
+        var y = Tensor.matmul(x, weight, transposeB: true)
+        if let bias { y = y + bias }
+        return residual.map { $0 + y } ?? y
     }
 }

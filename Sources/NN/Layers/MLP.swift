@@ -39,12 +39,13 @@ public final class MLP: Module {
         v.child("c_proj", cProj)
     }
 
-    /// `[…, d]` → `[…, d]`. With the fused kernels, an exact GELU and `c_proj` run as one op
-    /// (`Tensor.geluLinear`), which keeps only the pre-activation for the backward.
-    public func callAsFunction(_ x: Tensor) -> Tensor {
+    /// `[…, d]` → `[…, d]`, plus `residual` when given (in `c_proj`'s GEMM with the fused kernels). With
+    /// the fused kernels, an exact GELU and `c_proj` run as one op (`Tensor.geluLinear`), which keeps
+    /// only the pre-activation for the backward.
+    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
         if Engine.useFusedKernels, activation == .gelu {
-            return Tensor.geluLinear(cFc(x), weight: cProj.weight, bias: cProj.bias)
+            return Tensor.geluLinear(cFc(x), weight: cProj.weight, bias: cProj.bias, residual: residual)
         }
-        return cProj(activation(cFc(x)))
+        return cProj(activation(cFc(x)), residual: residual)
     }
 }

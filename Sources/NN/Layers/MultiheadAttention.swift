@@ -38,18 +38,19 @@ public final class MultiheadAttention: Module {
         v.child("out_proj", outProj)
     }
 
-    /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i.
-    public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
+    /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i. A
+    /// `residual` (`[B, T, d]`) is added to the result (in `out_proj`'s GEMM with the fused kernels).
+    public func callAsFunction(_ x: Tensor, causal: Bool = false, residual: Tensor? = nil) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "MultiheadAttention: input \(x.shape) must be [B, T, \(width)]")
-        guard Engine.useFusedKernels else { return unfused(x, causal: causal) }
+        guard Engine.useFusedKernels else { return unfused(x, causal: causal, residual: residual) }
         let qkv = Tensor.linear(x, weight: inProjWeight, bias: inProjBias)                // [B, T, 3d]
         let o = Tensor.packedAttention(qkv, heads: heads, causal: causal)                 // [B, T, d]
-        return outProj(o)
+        return outProj(o, residual: residual)
     }
 
     /// The composed reference path (`Engine.useFusedKernels == false`): split heads by permute + slices,
     /// `Tensor.attention` on `[B, H, T, Dh]`, merge heads by permute.
-    func unfused(_ x: Tensor, causal: Bool) -> Tensor {
+    func unfused(_ x: Tensor, causal: Bool, residual: Tensor?) -> Tensor {
         let (b, t, d) = (x.shape[0], x.shape[1], width)
         let dh = d / heads
         let qkv = Tensor.matmul(x, inProjWeight, transposeB: true) + inProjBias           // [B, T, 3d]
@@ -58,6 +59,6 @@ public final class MultiheadAttention: Module {
         let k = split.slice(axis: 0, 1..<2).reshaped([b, heads, t, dh])
         let v = split.slice(axis: 0, 2..<3).reshaped([b, heads, t, dh])
         let o = Tensor.attention(q, k, v, causal: causal)                                 // [B, H, T, Dh]
-        return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, t, d]))
+        return outProj(o.permuted([0, 2, 1, 3]).reshaped([b, t, d]), residual: residual)
     }
 }

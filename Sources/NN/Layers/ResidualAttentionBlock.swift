@@ -29,9 +29,10 @@ public final class ResidualAttentionBlock: Module {
         v.child("mlp", mlp)
     }
 
-    /// `[B, T, d]` → `[B, T, d]`.
+    /// `[B, T, d]` → `[B, T, d]`. The residual adds happen inside `out_proj` and `c_proj` (their GEMMs
+    /// start from the residual with the fused kernels).
     public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
-        let h = x + attn(ln1(x), causal: causal)
-        return h + mlp(ln2(h))
+        let h = attn(ln1(x), causal: causal, residual: x)
+        return mlp(ln2(h), residual: h)
     }
 }

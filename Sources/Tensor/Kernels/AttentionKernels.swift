@@ -152,6 +152,18 @@ extension Kernels {
         return p * Float(bitPattern: UInt32(bitPattern: (ni &+ 127) &<< 23))
     }
 
+    /// `y[r, :] = x[r, :] + bias` for `rows` rows of `n` (a residual plus bias, the starting value of a
+    /// GEMM with β = 1).
+    public static func addRows(_ x: UnsafePointer<Float>, _ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>,
+                               rows: Int, n: Int) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
+            for row in r {
+                let xi = x + row * n, yi = y + row * n
+                for j in 0..<n { yi[j] = xi[j] + bias[j] }
+            }
+        }
+    }
+
     /// `y[r, :] = bias` for `rows` rows of `n` (the starting value of a GEMM with β = 1).
     public static func broadcastRows(_ bias: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, n: Int) {
         Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(n, 1))) { r in
