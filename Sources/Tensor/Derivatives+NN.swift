@@ -34,34 +34,96 @@ extension Tensor {
     }
 
     /// Layer normalisation over the last axis with gain `weight` and `bias` (both `[D]`), fused forward
-    /// and backward; biased variance as `torch.nn.LayerNorm`.
+    /// and backward; biased variance as `torch.nn.LayerNorm`. The backward keeps the normalised input
+    /// `x̂` and 1/σ per row, not `x` (so a residual stream feeding a layer norm need not stay alive).
     public static func layerNorm(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float = 1e-5) -> Tensor {
         let d = x.shape.last ?? 1
         check(weight.shape == [d] && bias.shape == [d],
                      "layerNorm: weight \(weight.shape) and bias \(bias.shape) must be [\(d)] for input \(x.shape)")
-        let rows = x.count / Swift.max(d, 1)
-        var mean = [Float](repeating: 0, count: rows), rstd = [Float](repeating: 0, count: rows)
-        let out = x.withPointer { px in weight.withPointer { pw in bias.withPointer { pb in
-            mean.withUnsafeMutableBufferPointer { pm in rstd.withUnsafeMutableBufferPointer { pr in
-                Tensor.make(x.shape) {
-                    Kernels.layerNorm(px, pw, pb, $0, pm.baseAddress!, pr.baseAddress!, rows: rows, d: d, eps: eps)
-                }
-            } }
-        } } }
-        return record(out, "layer_norm", [x, weight, bias]) { g in
-            var dw = [Float](repeating: 0, count: d), db = [Float](repeating: 0, count: d)
-            let dx = x.withPointer { px in weight.withPointer { pw in g.withPointer { pg in
-                mean.withUnsafeBufferPointer { pm in rstd.withUnsafeBufferPointer { pr in
-                    dw.withUnsafeMutableBufferPointer { pdw in db.withUnsafeMutableBufferPointer { pdb in
-                        Tensor.make(x.shape) {
-                            Kernels.layerNormBackward(px, pw, pg, pm.baseAddress!, pr.baseAddress!, $0,
-                                                      pdw.baseAddress!, pdb.baseAddress!, rows: rows, d: d)
-                        }
-                    } }
-                } }
-            } } }
-            return [dx, Tensor(shape: [d], data: dw), Tensor(shape: [d], data: db)]
+        guard GradMode.enabled, [x, weight, bias].contains(where: \.requiresGrad) else {
+            return normalized(x, weight: weight, bias: bias, eps: eps, keepingNormalized: false).y
         }
+        let (out, xhat, rstd) = normalized(x, weight: weight, bias: bias, eps: eps, keepingNormalized: true)
+        return record(out, "layer_norm", [x, weight, bias]) { g in
+            layerNormBackward(g, xhat: xhat!, rstd: rstd, weight: weight, needs: (x.requiresGrad, weight.requiresGrad, bias.requiresGrad))
+        }
+    }
+
+    /// `linear(layerNorm(x, normWeight, normBias), weight, bias)` as one op — a pre-norm transformer
+    /// block's `ln_1` + `in_proj` and `ln_2` + `c_fc`. It keeps `x̂` and 1/σ only: the layer norm's
+    /// output `x̂·γ + β`, which the two separate ops keep as the linear's input, is freed after the
+    /// forward GEMM and written again from `x̂` in the backward (one multiply-add per element). That
+    /// saves one `[…, d]` tensor per use. Values and gradients equal the separate ops', bit for bit.
+    public static func layerNormLinear(_ x: Tensor, normWeight: Tensor, normBias: Tensor, eps: Float = 1e-5,
+                                       weight: Tensor, bias: Tensor?) -> Tensor {
+        let inputs = [x, normWeight, normBias, weight] + (bias.map { [$0] } ?? [])
+        guard GradMode.enabled, inputs.contains(where: \.requiresGrad) else {
+            return linear(layerNorm(x, weight: normWeight, bias: normBias, eps: eps), weight: weight, bias: bias)
+        }
+        let d = x.shape.last ?? 1
+        check(normWeight.shape == [d] && normBias.shape == [d],
+              "layerNormLinear: norm weight \(normWeight.shape) and bias \(normBias.shape) must be [\(d)] for input \(x.shape)")
+        let (u, xhatOrNil, rstd) = normalized(x, weight: normWeight, bias: normBias, eps: eps, keepingNormalized: true)
+        let xhat = xhatOrNil!
+        let y = withoutGradients { linear(u, weight: weight, bias: bias) }
+        let normNeeds = (x.requiresGrad, normWeight.requiresGrad, normBias.requiresGrad)
+        return record(y, "layer_norm_linear", inputs) { g in
+            let rows = xhat.count / Swift.max(d, 1)
+            // The linear's input again, for dW = gᵀ u (only when the weight needs it).
+            let u = weight.requiresGrad
+                ? xhat.withPointer { ph in normWeight.withPointer { pw in normBias.withPointer { pb in Tensor.make(xhat.shape) {
+                    Kernels.layerNormAffine(ph, pw, pb, $0, rows: rows, d: d)
+                } } } }
+                : xhat
+            let needsNorm = normNeeds.0 || normNeeds.1 || normNeeds.2
+            let lin = linearBackward(g, x: u, weight: weight, bias: bias, inputGradient: needsNorm)
+            let norm: [Tensor?] = needsNorm
+                ? layerNormBackward(lin[0]!, xhat: xhat, rstd: rstd, weight: normWeight, needs: normNeeds)
+                : [nil, nil, nil]
+            return norm + lin.dropFirst()
+        }
+    }
+
+    /// A layer norm's forward: the output, and when `keepingNormalized` the normalised input x̂ for the
+    /// backward; 1/σ per row either way.
+    private static func normalized(_ x: Tensor, weight: Tensor, bias: Tensor, eps: Float, keepingNormalized: Bool)
+        -> (y: Tensor, xhat: Tensor?, rstd: [Float]) {
+        let d = x.shape.last ?? 1, rows = x.count / Swift.max(d, 1)
+        var rstd = [Float](repeating: 0, count: rows)
+        var xhat: Tensor? = nil
+        let y = x.withPointer { px in weight.withPointer { pw in bias.withPointer { pb in
+            rstd.withUnsafeMutableBufferPointer { pr in
+                Tensor.make(x.shape) { py in
+                    if keepingNormalized {
+                        xhat = Tensor.make(x.shape) { ph in
+                            Kernels.layerNorm(px, pw, pb, py, xhat: ph, pr.baseAddress!, rows: rows, d: d, eps: eps)
+                        }
+                    } else {
+                        Kernels.layerNorm(px, pw, pb, py, xhat: nil, pr.baseAddress!, rows: rows, d: d, eps: eps)
+                    }
+                }
+            }
+        } } }
+        return (y, xhat, rstd)
+    }
+
+    /// A layer norm's backward from x̂ and 1/σ: the gradients of its input, gain and bias (nil where
+    /// `needs` says none is wanted).
+    private static func layerNormBackward(_ g: Tensor, xhat: Tensor, rstd: [Float], weight: Tensor,
+                                          needs: (Bool, Bool, Bool)) -> [Tensor?] {
+        let d = xhat.shape.last ?? 1, rows = xhat.count / Swift.max(d, 1)
+        var dw = [Float](repeating: 0, count: d), db = [Float](repeating: 0, count: d)
+        let dx = xhat.withPointer { ph in weight.withPointer { pw in g.withPointer { pg in
+            rstd.withUnsafeBufferPointer { pr in
+                dw.withUnsafeMutableBufferPointer { pdw in db.withUnsafeMutableBufferPointer { pdb in
+                    Tensor.make(xhat.shape) {
+                        Kernels.layerNormBackward(ph, pw, pg, pr.baseAddress!, $0, pdw.baseAddress!, pdb.baseAddress!,
+                                                  rows: rows, d: d)
+                    }
+                } }
+            }
+        } } }
+        return [needs.0 ? dx : nil, needs.1 ? Tensor(shape: [d], data: dw) : nil, needs.2 ? Tensor(shape: [d], data: db) : nil]
     }
 
     /// Scaled dot-product attention, fused: `softmax(Q Kᵀ / √d + mask) V` for `[B, H, T, D]` inputs
@@ -319,13 +381,14 @@ extension Tensor {
     }
 
     /// The backward of `linear` for the output gradient `g`: `dx = g W`, `dW = gᵀ x`, `db = Σ_rows g`
-    /// (nil for inputs that need no gradient).
-    static func linearBackward(_ g: Tensor, x: Tensor, weight: Tensor, bias: Tensor?) -> [Tensor?] {
+    /// (nil for inputs that need no gradient; `inputGradient` overrides `x.requiresGrad` for `dx`).
+    static func linearBackward(_ g: Tensor, x: Tensor, weight: Tensor, bias: Tensor?,
+                               inputGradient: Bool? = nil) -> [Tensor?] {
         let out = weight.shape[0], inF = weight.shape[1]
         let rows = x.count / Swift.max(inF, 1)
         var grads: [Tensor?] = []
         g.withPointer { pg in
-            grads.append(x.requiresGrad ? weight.withPointer { pw in Tensor.make(x.shape) {
+            grads.append((inputGradient ?? x.requiresGrad) ? weight.withPointer { pw in Tensor.make(x.shape) {
                 Kernels.gemm(transA: false, transB: false, m: rows, n: inF, k: out, a: pg, b: pw, c: $0)
             } } : nil)
             grads.append(weight.requiresGrad ? x.withPointer { px in Tensor.make(weight.shape) {

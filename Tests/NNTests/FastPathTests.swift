@@ -53,6 +53,11 @@ struct FastPathTests {
         x.requiresGrad = true
         let fused = m(x, causal: causal, residual: withResidual ? x : nil)
         let composed = m.unfused(x, causal: causal, residual: withResidual ? x : nil)
+        // A block's pre-norm fused into the input projection equals normalising first.
+        let norm = LayerNorm(8)
+        norm.weight.data = norm.weight.data.map { $0 * 1.5 }
+        let viaNorm = m(x, normalizedBy: norm, causal: causal), normFirst = m(norm(x), causal: causal)
+        #expect(zip(viaNorm.data, normFirst.data).allSatisfy { abs($0 - $1) <= 1e-6 })
         #expect(zip(fused.data, composed.data).allSatisfy { abs($0 - $1) <= 1e-5 })
         let r = Tensor.randn([2, 5, 8], generator: &g)
         (fused * r).sum().backward()

@@ -25,6 +25,40 @@ struct FusedOpsTests {
         #expect(r2.passed, "no bias: \(r2)")
     }
 
+    /// The fused layer norm + linear gives the separate ops' values and gradients to the last bit (the
+    /// norm's output written again from x̂ in the backward), for every single input needing a gradient
+    /// and all together, and the backward is right by finite differences.
+    @Test func layerNormLinearMatchesLayerNormThenLinear() {
+        let x = randomInput([3, 4, 8], scale: 2, seed: 100), gain = randomInput([8], seed: 101)
+        let shift = randomInput([8], seed: 102), w = randomInput([5, 8], seed: 103), b = randomInput([5], seed: 104)
+        let r = randomInput([3, 4, 5], seed: 105).detached()
+        func grads(_ needs: [Bool], _ f: ([Tensor]) -> Tensor) -> (Tensor, [Tensor?]) {
+            let inputs = [x, gain, shift, w, b].map { $0.detached() }
+            for (t, need) in zip(inputs, needs) { t.requiresGrad = need }
+            let y = f(inputs)
+            (y * r).sum().backward()
+            return (y, inputs.map(\.grad))
+        }
+        let fusedOp: ([Tensor]) -> Tensor = {
+            Tensor.layerNormLinear($0[0], normWeight: $0[1], normBias: $0[2], weight: $0[3], bias: $0[4])
+        }
+        let separateOps: ([Tensor]) -> Tensor = {
+            Tensor.linear(Tensor.layerNorm($0[0], weight: $0[1], bias: $0[2]), weight: $0[3], bias: $0[4])
+        }
+        var cases = (0..<5).map { i in (0..<5).map { $0 == i } }
+        cases.append(Array(repeating: true, count: 5))
+        for needs in cases {
+            let (fused, gf) = grads(needs, fusedOp)
+            let (separate, gs) = grads(needs, separateOps)
+            #expect(fused.data == separate.data)
+            for (a, c) in zip(gf, gs) { #expect(a?.data == c?.data, "needs \(needs)") }
+        }
+        let plain = withoutGradients { fusedOp([x, gain, shift, w, b]) }
+        #expect(plain.data == separateOps([x, gain, shift, w, b]).data)
+        let check = checkGradients([x, gain, shift, w, b], fusedOp)
+        #expect(check.passed, "\(check)")
+    }
+
     /// A residual started in the GEMM equals adding it afterwards (up to the order of the two adds),
     /// and its gradient is right by finite differences, with and without bias, for `linear` and
     /// `geluLinear`.

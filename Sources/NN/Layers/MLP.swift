@@ -39,13 +39,20 @@ public final class MLP: Module {
         v.child("c_proj", cProj)
     }
 
-    /// `[…, d]` → `[…, d]`, plus `residual` when given (in `c_proj`'s GEMM with the fused kernels). With
-    /// the fused kernels, an exact GELU and `c_proj` run as one op (`Tensor.geluLinear`), which keeps
-    /// only the pre-activation for the backward.
-    public func callAsFunction(_ x: Tensor, residual: Tensor? = nil) -> Tensor {
-        if Engine.useFusedKernels, activation == .gelu {
-            return Tensor.geluLinear(cFc(x), weight: cProj.weight, bias: cProj.bias, residual: residual)
+    /// `[…, d]` → `[…, d]`, of `norm(x)` when `norm` is given (a pre-norm block's `ln_2`), plus
+    /// `residual` when given. With the fused kernels the norm runs inside `c_fc`
+    /// (`Tensor.layerNormLinear`), an exact GELU and `c_proj` run as one op (`Tensor.geluLinear`, which
+    /// keeps only the pre-activation for the backward), and the residual is added in `c_proj`'s GEMM.
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: LayerNorm? = nil, residual: Tensor? = nil) -> Tensor {
+        guard Engine.useFusedKernels else {
+            return cProj(activation(cFc(norm.map { $0(x) } ?? x)), residual: residual)
         }
-        return cProj(activation(cFc(x)), residual: residual)
+        let hidden = norm.map {
+            Tensor.layerNormLinear(x, normWeight: $0.weight, normBias: $0.bias, eps: $0.eps, weight: cFc.weight, bias: cFc.bias)
+        } ?? cFc(x)
+        if activation == .gelu {
+            return Tensor.geluLinear(hidden, weight: cProj.weight, bias: cProj.bias, residual: residual)
+        }
+        return cProj(activation(hidden), residual: residual)
     }
 }

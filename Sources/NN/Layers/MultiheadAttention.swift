@@ -38,12 +38,16 @@ public final class MultiheadAttention: Module {
         v.child("out_proj", outProj)
     }
 
-    /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i. A
+    /// `[B, T, d]` → `[B, T, d]`; with `causal`, position i attends only to positions j ≤ i. With `norm`
+    /// the attention is of `norm(x)` (a pre-norm block's `ln_1`, fused into the input projection); a
     /// `residual` (`[B, T, d]`) is added to the result (in `out_proj`'s GEMM with the fused kernels).
-    public func callAsFunction(_ x: Tensor, causal: Bool = false, residual: Tensor? = nil) -> Tensor {
+    public func callAsFunction(_ x: Tensor, normalizedBy norm: LayerNorm? = nil, causal: Bool = false,
+                               residual: Tensor? = nil) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "MultiheadAttention: input \(x.shape) must be [B, T, \(width)]")
-        guard Engine.useFusedKernels else { return unfused(x, causal: causal, residual: residual) }
-        let qkv = Tensor.linear(x, weight: inProjWeight, bias: inProjBias)                // [B, T, 3d]
+        guard Engine.useFusedKernels else { return unfused(norm.map { $0(x) } ?? x, causal: causal, residual: residual) }
+        let qkv = norm.map {                                                               // [B, T, 3d]
+            Tensor.layerNormLinear(x, normWeight: $0.weight, normBias: $0.bias, eps: $0.eps, weight: inProjWeight, bias: inProjBias)
+        } ?? Tensor.linear(x, weight: inProjWeight, bias: inProjBias)
         let o = Tensor.packedAttention(qkv, heads: heads, causal: causal)                 // [B, T, d]
         return outProj(o, residual: residual)
     }

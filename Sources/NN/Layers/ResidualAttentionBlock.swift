@@ -29,10 +29,11 @@ public final class ResidualAttentionBlock: Module {
         v.child("mlp", mlp)
     }
 
-    /// `[B, T, d]` → `[B, T, d]`. The residual adds happen inside `out_proj` and `c_proj` (their GEMMs
-    /// start from the residual with the fused kernels).
+    /// `[B, T, d]` → `[B, T, d]`. With the fused kernels each norm runs inside the projection after it
+    /// (`ln_1` in `in_proj`, `ln_2` in `c_fc`) and each residual add inside `out_proj` and `c_proj`
+    /// (their GEMMs start from the residual).
     public func callAsFunction(_ x: Tensor, causal: Bool = false) -> Tensor {
-        let h = attn(ln1(x), causal: causal, residual: x)
-        return mlp(ln2(h), residual: h)
+        let h = attn(x, normalizedBy: ln1, causal: causal, residual: x)
+        return mlp(h, normalizedBy: ln2, residual: h)
     }
 }

@@ -202,9 +202,10 @@ public enum Kernels {
 
     // MARK: Layer norm (rows of length d)
 
-    /// Fused layer norm over the last axis; writes `y` and the per-row mean and 1/σ for the backward.
+    /// Fused layer norm over the last axis (Ba et al. 2016): `x̂ = (x − μ)/σ`, `y = x̂ · w + b`, biased
+    /// variance. Writes `y`, and for the backward the per-row 1/σ and, when `xhat` is given, `x̂`.
     public static func layerNorm(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
-                                 _ y: UnsafeMutablePointer<Float>, _ mean: UnsafeMutablePointer<Float>,
+                                 _ y: UnsafeMutablePointer<Float>, xhat: UnsafeMutablePointer<Float>?,
                                  _ rstd: UnsafeMutablePointer<Float>, rows: Int, d: Int, eps: Float) {
         Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(d, 1))) { r in
             for row in r {
@@ -212,8 +213,25 @@ public enum Kernels {
                 let mu = sum(xi, d) / Float(d)
                 let v = sumOfSquaredDeviations(xi, from: mu, d) / Float(d)
                 let rs = 1 / (v + eps).squareRoot()
-                mean[row] = mu; rstd[row] = rs
-                for j in 0..<d { yi[j] = (xi[j] - mu) * rs * w[j] + b[j] }
+                rstd[row] = rs
+                if let xhat {
+                    let hi = xhat + row * d
+                    for j in 0..<d { let h = (xi[j] - mu) * rs; hi[j] = h; yi[j] = h * w[j] + b[j] }
+                } else {
+                    for j in 0..<d { yi[j] = (xi[j] - mu) * rs * w[j] + b[j] }
+                }
+            }
+        }
+    }
+
+    /// `y = x̂ · w + b` row by row: a layer norm's output again from its saved `x̂` (the same values
+    /// ``layerNorm(_:_:_:_:xhat:_:rows:d:eps:)`` wrote).
+    public static func layerNormAffine(_ xhat: UnsafePointer<Float>, _ w: UnsafePointer<Float>, _ b: UnsafePointer<Float>,
+                                       _ y: UnsafeMutablePointer<Float>, rows: Int, d: Int) {
+        Engine.parallelFor(rows, minChunk: max(1, Engine.parallelThreshold / max(d, 1))) { r in
+            for row in r {
+                let hi = xhat + row * d, yi = y + row * d
+                for j in 0..<d { yi[j] = hi[j] * w[j] + b[j] }
             }
         }
     }
@@ -222,10 +240,11 @@ public enum Kernels {
     /// whatever the thread count.
     static let layerNormChunk = 128
 
-    /// Fused layer-norm backward: dx, and dW/dB summed over rows. Chunks of ``layerNormChunk`` rows run
-    /// in parallel, each into its own partial dW/dB; the partials are then added in chunk order.
-    public static func layerNormBackward(_ x: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
-                                         _ dy: UnsafePointer<Float>, _ mean: UnsafePointer<Float>,
+    /// Fused layer-norm backward from the saved `x̂` and 1/σ: `dx = (g·w − mean(g·w) − x̂·mean(g·w·x̂))/σ`,
+    /// and dW = Σ g·x̂, dB = Σ g over rows. Chunks of ``layerNormChunk`` rows run in parallel, each into
+    /// its own partial dW/dB; the partials are then added in chunk order.
+    public static func layerNormBackward(_ xhat: UnsafePointer<Float>, _ w: UnsafePointer<Float>,
+                                         _ dy: UnsafePointer<Float>,
                                          _ rstd: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
                                          _ dw: UnsafeMutablePointer<Float>, _ db: UnsafeMutablePointer<Float>,
                                          rows: Int, d: Int) {
@@ -238,21 +257,19 @@ public enum Kernels {
             for c in r {
                 let pw = partial + c * 2 * d, pb = pw + d
                 for row in (c * layerNormChunk)..<min(rows, (c + 1) * layerNormChunk) {
-                    let xi = x + row * d, gi = dy + row * d, di = dx + row * d
-                    let mu = mean[row], rs = rstd[row]
+                    let hi = xhat + row * d, gi = dy + row * d, di = dx + row * d
+                    let rs = rstd[row]
                     // Σ g·w and Σ g·w·x̂ in the lane order of `ReductionLanes` (vectorised row sums).
                     var accG = ReductionLanes(repeating: 0), accGX = ReductionLanes(repeating: 0), j = 0
-                    let muv = ReductionLanes(repeating: mu)
                     while j + 16 <= d {
                         let g = lanes(gi, j) * lanes(w, j)
-                        accG += g; accGX += g * (lanes(xi, j) - muv)
+                        accG += g; accGX += g * lanes(hi, j)
                         j += 16
                     }
                     var sumG = accG.sum(), sumGX = accGX.sum()
-                    while j < d { let g = gi[j] * w[j]; sumG += g; sumGX += g * (xi[j] - mu); j += 1 }
-                    sumGX *= rs
-                    for j in 0..<d { pw[j] += gi[j] * ((xi[j] - mu) * rs); pb[j] += gi[j] }
-                    for j in 0..<d { di[j] = rs * (gi[j] * w[j] - invD * sumG - (xi[j] - mu) * rs * invD * sumGX) }
+                    while j < d { let g = gi[j] * w[j]; sumG += g; sumGX += g * hi[j]; j += 1 }
+                    for j in 0..<d { pw[j] += gi[j] * hi[j]; pb[j] += gi[j] }
+                    for j in 0..<d { di[j] = rs * (gi[j] * w[j] - invD * sumG - hi[j] * invD * sumGX) }
                 }
             }
         }
