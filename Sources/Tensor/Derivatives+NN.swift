@@ -44,8 +44,9 @@ extension Tensor {
             return normalized(x, weight: weight, bias: bias, eps: eps, keepingNormalized: false).y
         }
         let (out, xhat, rstd) = normalized(x, weight: weight, bias: bias, eps: eps, keepingNormalized: true)
+        let needs = (x.requiresGrad, weight.requiresGrad, bias.requiresGrad)     // flags, not `x` itself
         return record(out, "layer_norm", [x, weight, bias]) { g in
-            layerNormBackward(g, xhat: xhat!, rstd: rstd, weight: weight, needs: (x.requiresGrad, weight.requiresGrad, bias.requiresGrad))
+            layerNormBackward(g, xhat: xhat!, rstd: rstd, weight: weight, needs: needs)
         }
     }
 

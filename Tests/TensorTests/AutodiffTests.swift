@@ -60,6 +60,28 @@ struct AutodiffTests {
         #expect(x.grad!.data == [8, -16, 24, 4])       // d/dx (2x)² = 8x
     }
 
+    /// The fused ops that save x̂ or a pre-activation instead of their input do not keep the input alive:
+    /// a layer norm's input (a residual stream in a block) and the input of a layer norm + linear are
+    /// freed after the forward.
+    @Test func normsDoNotKeepTheirInputs() {
+        let x = randomInput([2, 3, 4], seed: 7)
+        x.requiresGrad = true
+        let gain = Tensor.ones([4]), shift = Tensor.zeros([4]), w = randomInput([5, 4], seed: 8)
+        weak var normInput: Tensor?
+        weak var fusedInput: Tensor?
+        let loss: Tensor = {
+            let a = x * 2, b = x * 3
+            normInput = a
+            fusedInput = b
+            let y = Tensor.layerNorm(a, weight: gain, bias: shift)
+            let z = Tensor.layerNormLinear(b, normWeight: gain, normBias: shift, weight: w, bias: nil)
+            return y.sum() + z.sum()
+        }()
+        #expect(normInput == nil && fusedInput == nil)
+        loss.backward()
+        #expect(x.grad != nil)
+    }
+
     @Test func withoutGradientsRecordsNothing() {
         let x = Tensor(shape: [2], data: [1, 2], requiresGrad: true)
         let y = withoutGradients { (x * 3).exp().sum() }
