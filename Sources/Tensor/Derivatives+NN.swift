@@ -225,12 +225,12 @@ extension Tensor {
             for j in 0..<d { let v = data[r * d + j]; s += v * v }
             norms[r] = Swift.max(s.squareRoot(), eps)
         }
-        let x = self
+        let inShape = shape, n = count          // the input's shape, not the input: its values are not needed
         let out = Tensor(shape: shape, data: (0..<count).map { data[$0] / norms[$0 / d] })
         let y = out.data
         return Tensor.record(out, "l2_normalize", [self]) { g in
             // dx = (g − y·⟨g, y⟩)/‖x‖ where the norm is above eps; g/eps otherwise
-            var dx = [Float](repeating: 0, count: x.count)
+            var dx = [Float](repeating: 0, count: n)
             for r in 0..<rows {
                 let nrm = norms[r]
                 var dot: Float = 0
@@ -240,7 +240,7 @@ extension Tensor {
                     dx[r * d + j] = above ? (g.data[r * d + j] - y[r * d + j] * dot) / nrm : g.data[r * d + j] / eps
                 }
             }
-            return [Tensor(shape: x.shape, data: dx)]
+            return [Tensor(shape: inShape, data: dx)]
         }
     }
 
