@@ -4,7 +4,7 @@ import Tensor
 @testable import NN
 
 /// The speed paths of the layers give the values and gradients of the plain computation.
-@Suite("Fast paths: padding trim, fused attention")
+@Suite("Fast paths: padding trim, fused attention, fused block")
 struct FastPathTests {
     private func tower(seed: UInt64) -> TextTransformer {
         var g = RandomGenerator(seed: seed)
@@ -67,6 +67,39 @@ struct FastPathTests {
         let composedGrads = [x.grad!.data] + m.parameters().map { $0.grad!.data }
         for (a, b) in zip(fusedGrads, composedGrads) {
             #expect(zip(a, b).allSatisfy { abs($0 - $1) <= 1e-5 })
+        }
+    }
+
+    /// A whole pre-norm block on the fused path (norms inside `in_proj`/`c_fc`, GELU + `c_proj` as one
+    /// op, residuals inside the GEMMs) against the block written out with the plain ops:
+    /// `h = x + attn(ln_1(x))`, `y = h + c_proj(gelu(c_fc(ln_2(h))))`, values and every gradient.
+    @Test(arguments: [false, true])
+    func fusedBlockEqualsComposedBlock(_ causal: Bool) {
+        var g = RandomGenerator(seed: 12)
+        let block = ResidualAttentionBlock(width: 8, heads: 2, mlpRatio: 2, generator: &g)
+        for p in block.parameters() { p.data = p.data.map { $0 + 0.05 } }     // non-trivial norms and biases
+        let x = Tensor.randn([2, 5, 8], generator: &g)
+        x.requiresGrad = true
+        func composed(_ x: Tensor) -> Tensor {
+            let h = x + block.attn.unfused(block.ln1(x), causal: causal, residual: nil)
+            let m = block.mlp
+            let hidden = Tensor.matmul(block.ln2(h), m.cFc.weight, transposeB: true) + m.cFc.bias!
+            return h + (Tensor.matmul(hidden.gelu(), m.cProj.weight, transposeB: true) + m.cProj.bias!)
+        }
+        let r = Tensor.randn([2, 5, 8], generator: &g)
+        func run(_ f: (Tensor) -> Tensor) -> ([Float], [[Float]]) {
+            x.zeroGrad(); block.zeroGrad()
+            let y = f(x)
+            (y * r).sum().backward()
+            return (y.data, [x.grad!.data] + block.parameters().map { $0.grad!.data })
+        }
+        let (fusedY, fusedGrads) = run { block($0, causal: causal) }
+        let (plainY, plainGrads) = run(composed)
+        #expect(zip(fusedY, plainY).allSatisfy { abs($0 - $1) <= 1e-5 })
+        #expect(fusedGrads.count == plainGrads.count)
+        for (a, b) in zip(fusedGrads, plainGrads) {
+            let worst = zip(a, b).map { abs($0 - $1) }.max() ?? 0
+            #expect(worst <= 1e-5, "gradients differ by \(worst)")
         }
     }
 }
