@@ -26,4 +26,14 @@ public final class LayerNorm: Module {
     public func callAsFunction(_ x: Tensor) -> Tensor {
         Tensor.layerNorm(x, weight: weight, bias: bias, eps: eps)
     }
+
+    /// `linear(self(x), weight, bias)`: a pre-norm block's norm and the projection after it, as one op
+    /// that keeps only x̂ with the fused kernels (`Tensor.layerNormLinear`), else the two layers.
+    public func projected(_ x: Tensor, weight projection: Tensor, bias projectionBias: Tensor?) -> Tensor {
+        guard Engine.useFusedKernels else {
+            return Linear(weight: projection, bias: projectionBias)(self(x))
+        }
+        return Tensor.layerNormLinear(x, normWeight: weight, normBias: bias, eps: eps,
+                                      weight: projection, bias: projectionBias)
+    }
 }

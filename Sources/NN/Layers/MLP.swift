@@ -47,9 +47,7 @@ public final class MLP: Module {
         guard Engine.useFusedKernels else {
             return cProj(activation(cFc(norm.map { $0(x) } ?? x)), residual: residual)
         }
-        let hidden = norm.map {
-            Tensor.layerNormLinear(x, normWeight: $0.weight, normBias: $0.bias, eps: $0.eps, weight: cFc.weight, bias: cFc.bias)
-        } ?? cFc(x)
+        let hidden = norm?.projected(x, weight: cFc.weight, bias: cFc.bias) ?? cFc(x)
         if activation == .gelu {
             return Tensor.geluLinear(hidden, weight: cProj.weight, bias: cProj.bias, residual: residual)
         }

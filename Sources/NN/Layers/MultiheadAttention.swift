@@ -45,9 +45,8 @@ public final class MultiheadAttention: Module {
                                residual: Tensor? = nil) -> Tensor {
         precondition(x.rank == 3 && x.shape[2] == width, "MultiheadAttention: input \(x.shape) must be [B, T, \(width)]")
         guard Engine.useFusedKernels else { return unfused(norm.map { $0(x) } ?? x, causal: causal, residual: residual) }
-        let qkv = norm.map {                                                               // [B, T, 3d]
-            Tensor.layerNormLinear(x, normWeight: $0.weight, normBias: $0.bias, eps: $0.eps, weight: inProjWeight, bias: inProjBias)
-        } ?? Tensor.linear(x, weight: inProjWeight, bias: inProjBias)
+        let qkv = norm?.projected(x, weight: inProjWeight, bias: inProjBias)               // [B, T, 3d]
+            ?? Tensor.linear(x, weight: inProjWeight, bias: inProjBias)
         let o = Tensor.packedAttention(qkv, heads: heads, causal: causal)                 // [B, T, d]
         return outProj(o, residual: residual)
     }
