@@ -424,4 +424,43 @@ extension Tensor {
             } } } }]
         }
     }
+
+    /// Multi-head attention of one query per batch entry: `query` `[B, d]` over the packed key | value
+    /// projection `keysValues` `[B, T, 2d]` → `[B, d]` (heads merged, scale 1/√Dh). Row b attends to its
+    /// first `keyCounts[b]` positions (all T when nil), which is the causal mask seen from the query at
+    /// position `keyCounts[b] − 1`. The same values as `packedAttention` at that query's row, for the
+    /// last block of a tower pooled at one token.
+    public static func queryAttention(_ query: Tensor, _ keysValues: Tensor, heads: Int,
+                                      keyCounts: [Int]? = nil) -> Tensor {
+        check(query.rank == 2 && heads > 0 && query.shape[1] % heads == 0,
+              "queryAttention: query \(query.shape) must be [B, d] with d divisible by \(heads) heads")
+        let b = query.shape[0], d = query.shape[1], dh = d / heads
+        check(keysValues.rank == 3 && keysValues.shape[0] == b && keysValues.shape[2] == 2 * d,
+              "queryAttention: keys/values \(keysValues.shape) must be [\(b), T, \(2 * d)]")
+        let t = keysValues.shape[1]
+        if let keyCounts {
+            check(keyCounts.count == b && keyCounts.allSatisfy { $0 >= 1 && $0 <= t },
+                  "queryAttention: keyCounts must be \(b) counts in 1...\(t), got \(keyCounts)")
+        }
+        let scale = 1 / Float(dh).squareRoot()
+        var p = [Float](unsafeUninitializedCapacity: b * heads * t) { _, n in n = b * heads * t }
+        let out = query.withPointer { pq in keysValues.withPointer { pkv in p.withUnsafeMutableBufferPointer { pp in
+            Tensor.make([b, d]) {
+                Kernels.queryAttentionForward(pq, pkv, $0, pp.baseAddress!, batch: b, t: t, heads: heads, dh: dh,
+                                              scale: scale, keyCounts: keyCounts)
+            }
+        } } }
+        return record(out, "attention", [query, keysValues]) { g in
+            var dkv: Tensor?
+            let dq = query.withPointer { pq in keysValues.withPointer { pkv in p.withUnsafeBufferPointer { pp in
+                g.withPointer { pg in Tensor.make([b, d]) { pdq in
+                    dkv = Tensor.make(keysValues.shape) { pdkv in
+                        Kernels.queryAttentionBackward(pq, pkv, pp.baseAddress!, pg, pdq, pdkv, batch: b, t: t,
+                                                       heads: heads, dh: dh, scale: scale, keyCounts: keyCounts)
+                    }
+                } }
+            } } }
+            return [dq, dkv]
+        }
+    }
 }

@@ -190,9 +190,14 @@ import Tensor
         let image = header.firstIndex(of: "image")!
         #expect(table[1][image] == "../data/" + rows[0][image])
         #expect(table[1][header.firstIndex(of: "raw_text")!] == rows[0][header.firstIndex(of: "raw_text")!])
-        // Rows with an exact duplicate image and texts score the same.
+        // Rows with an exact duplicate image and texts score the same, up to float32 round-off: BLAS
+        // kernels may sum a row differently by where it falls in a GEMM (the last blocks' GEMMs over the
+        // pooled rows have only 34 rows here), as PyTorch's do.
         for (copy, original) in [(33, 21), (34, 22)] {
-            #expect(table[copy][header.count...] == table[original][header.count...])
+            for (a, b) in zip(table[copy][header.count...], table[original][header.count...]) {
+                let (x, y) = (Float(a)!, Float(b)!)
+                #expect(abs(x - y) <= 1e-6 * max(1, abs(y)), "duplicate rows \(copy)/\(original): \(a) vs \(b)")
+            }
         }
         // Every cell parses as a finite number; the sample weights are capped at 1 (LCG).
         let ws = table.dropFirst().map { Float($0[header.count + 3])! }

@@ -141,6 +141,38 @@ struct FusedOpsTests {
         #expect(r.passed, "causal \(causal): \(r)")
     }
 
+    /// One query per batch row against the packed keys and values: the values and the gradients of
+    /// `packedAttention` at that query's row (the causal row at position p sees keys 0…p, so its key
+    /// count is p + 1), including the queries of every other row getting no gradient.
+    @Test(arguments: [false, true])
+    func queryAttentionEqualsPackedAttentionRow(_ causal: Bool) {
+        let (b, t, d) = (3, 6, 8)
+        let positions = causal ? [5, 0, 3] : [0, 0, 0]
+        let rows = positions.enumerated().map { $0.offset * t + $0.element }
+        let qkv = randomInput([b, t, 3 * d], scale: 1.5, seed: 79)
+        let r = randomInput([b, d], seed: 80).detached()
+        let a = qkv.detached(); a.requiresGrad = true
+        let full = Tensor.gatherRows(Tensor.packedAttention(a, heads: 2, causal: causal).reshaped([b * t, d]), rows)
+        (full * r).sum().backward()
+        let c = qkv.detached(); c.requiresGrad = true
+        let q = Tensor.gatherRows(c.slice(axis: 2, 0..<d).reshaped([b * t, d]), rows)
+        let one = Tensor.queryAttention(q, c.slice(axis: 2, d..<(3 * d)), heads: 2,
+                                        keyCounts: causal ? positions.map { $0 + 1 } : nil)
+        #expect(one.shape == [b, d])
+        #expect(maxDiff(one.data, full.data) < 1e-5)
+        (one * r).sum().backward()
+        #expect(maxDiff(c.grad!.data, a.grad!.data) < 1e-5)
+    }
+
+    @Test(arguments: [false, true])
+    func queryAttentionGradients(_ causal: Bool) {
+        let q = randomInput([3, 6], seed: 81), kv = randomInput([3, 5, 12], seed: 82)
+        let r = checkGradients([q, kv]) {
+            Tensor.queryAttention($0[0], $0[1], heads: 3, keyCounts: causal ? [5, 1, 3] : nil)
+        }
+        #expect(r.passed, "causal \(causal): \(r)")
+    }
+
     @Test func stridedGemmReadsAndWritesSubmatrices() {
         // C[1..<3, 2..<5] (ldc 6) = A (rows of a [2, 4] block inside ld 5) · B.
         let aFull = (0..<10).map { Float($0) * 0.5 - 2 }, b = (0..<12).map { Float($0) * 0.25 - 1 }

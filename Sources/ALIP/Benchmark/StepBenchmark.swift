@@ -26,6 +26,9 @@ public struct StepBenchmark {
         public var cpuMsPerStep: Double
         /// Model FLOPs of one step (`flopsPerStep`).
         public var flops: Double
+        /// FLOPs the step actually runs, counted the same way (`executedFlopsPerStep`): fewer than the
+        /// model formula, because the engine skips work whose result reaches nothing.
+        public var executedFlops: Double
         /// Batch size.
         public var batch: Int
         /// The last step's loss.
@@ -39,8 +42,10 @@ public struct StepBenchmark {
         public var medianMs: Double { stepMs.isEmpty ? 0 : MatmulBenchmark.median(stepMs) }
         /// Samples per second at the median.
         public var samplesPerSecond: Double { Double(batch) / (medianMs / 1e3) }
-        /// Achieved model GFLOP/s at the median.
+        /// Achieved model GFLOP/s at the median (the formula's FLOPs, as the reference reports them).
         public var gflops: Double { flops / (medianMs * 1e6) }
+        /// GFLOP/s of the work actually run, at the median.
+        public var executedGflops: Double { executedFlops / (medianMs * 1e6) }
     }
 
     /// The tiny model of the benchmark (`../shared/bench/README.md`, the same as `fixtures/tiny-128.h5`):
@@ -155,8 +160,19 @@ public struct StepBenchmark {
             profMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             prof = OpProfiler.stop()
         }
-        return Result(stepMs: times, cpuMsPerStep: cpuMs, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: mode == .alip ? 2 : 1),
-                      batch: batch, finalLoss: loss, profile: prof, profiledStepMs: profMs)
+        let paths = mode == .alip ? 2 : 1
+        return Result(stepMs: times, cpuMsPerStep: cpuMs, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: paths),
+                      executedFlops: executedFlopsPerStep(), batch: batch, finalLoss: loss, profile: prof,
+                      profiledStepMs: profMs)
+    }
+
+    /// `executedFlopsPerStep` for this benchmark's token rows and the model's text-tower settings.
+    func executedFlopsPerStep() -> Double {
+        let tower = model.text as? TextTransformer
+        return StepBenchmark.executedFlopsPerStep(config, batch: batch, texts: mode == .alip ? raw + caption : raw,
+                                                  textPaths: mode == .alip ? 2 : 1,
+                                                  lengthGroups: tower.map { $0.trimsPadding ? $0.lengthGroups : 0 } ?? 0,
+                                                  pooledLastBlock: tower?.computesPooledRowsOnly ?? false)
     }
 
     /// Model FLOPs of one training step, the formula of `alip_step.py`'s `flops_per_step` (2 FLOPs per
@@ -174,6 +190,38 @@ public struct StepBenchmark {
         let blocks = visBlocks + paths * txtBlocks
         let macs = 3 * (blocks + Double(v.width * e) + paths * Double(t.width * e) + loss) + 2 * visPatch
         return 2 * macs * Double(batch)
+    }
+
+    /// FLOPs of one training step as the engine runs it, counted like `flopsPerStep` (matmuls, training
+    /// = 3× forward): each tower's last block on its pooled rows only when `pooledLastBlock` (keys and
+    /// values of every position; query, one-query attention, `out_proj` and MLP of one row), and the text
+    /// rows (`texts`, every row of every path) in their `TextTransformer.lengthGroups` at each group's
+    /// length (`lengthGroups` 0: the full context).
+    public static func executedFlopsPerStep(_ c: CLIPConfig, batch: Int, texts: [[Int32]], textPaths: Int,
+                                            lengthGroups: Int, pooledLastBlock: Bool) -> Double {
+        func layer(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * (4 * d * d + 2 * d * h) + 2 * n * n * d) }
+        func pooled(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * 2 * d * d + 2 * d * d + 2 * d * h + 2 * n * d) }
+        func tower(_ n: Int, _ d: Int, _ h: Int, _ layers: Int) -> Double {
+            guard layers > 0 else { return 0 }
+            return pooledLastBlock ? Double(layers - 1) * layer(n, d, h) + pooled(n, d, h) : Double(layers) * layer(n, d, h)
+        }
+        let v = c.vision, t = c.text, e = c.embedDim
+        let vh = Int(v.mlpRatio * Double(v.width)), th = Int(t.mlpRatio * Double(t.width))
+        let p = (v.imageSize / v.patchSize) * (v.imageSize / v.patchSize)
+        var text = 0.0
+        if lengthGroups > 0 {
+            let positions = TextTransformer.poolingPositions(texts)
+            for g in TextTransformer.lengthGroups(positions, groups: lengthGroups) {
+                let n = g.map { positions[$0] }.max()! + 1
+                text += Double(g.count) * tower(n, t.width, th, t.layers)
+            }
+        } else {
+            text = Double(texts.count) * tower(texts.first?.count ?? t.contextLength, t.width, th, t.layers)
+        }
+        let b = Double(batch), paths = Double(textPaths)
+        let forward = b * tower(p + 1, v.width, vh, v.layers) + text
+            + b * Double(v.width * e) + paths * b * Double(t.width * e) + paths * 2 * b * b * Double(e)
+        return 2 * (3 * forward + 2 * b * Double(p * 3 * v.patchSize * v.patchSize * v.width))
     }
 
     /// User + system CPU seconds of this process so far.

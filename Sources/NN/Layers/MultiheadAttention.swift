@@ -51,6 +51,25 @@ public final class MultiheadAttention: Module {
         return outProj(o, residual: residual)
     }
 
+    /// The rows `positions[b]` of `self(x, normalizedBy:, causal:, residual:)` as `[B, d]` (`residual`
+    /// is then `[B, d]`, those rows of the full residual), computing only what they depend on: keys and
+    /// values of every position, the query of the pooled position only (`Tensor.queryAttention`, which
+    /// sees positions `0…positions[b]` when `causal`), and `out_proj` of the B pooled rows. A tower pooled
+    /// at one token runs its last block this way (`Transformer.pooled`).
+    public func pooled(_ x: Tensor, at positions: [Int], normalizedBy norm: LayerNorm? = nil, causal: Bool = false,
+                       residual: Tensor? = nil) -> Tensor {
+        let d = width
+        precondition(x.rank == 3 && x.shape[2] == d, "MultiheadAttention: input \(x.shape) must be [B, T, \(d)]")
+        let project = { (input: Tensor, rows: Range<Int>) -> Tensor in
+            let w = self.inProjWeight.slice(axis: 0, rows), bias = self.inProjBias.slice(axis: 0, rows)
+            return norm?.projected(input, weight: w, bias: bias) ?? Tensor.linear(input, weight: w, bias: bias)
+        }
+        let q = project(Transformer.rows(x, at: positions), 0..<d)                        // [B, d]
+        let kv = project(x, d..<(3 * d))                                                  // [B, T, 2d]
+        let o = Tensor.queryAttention(q, kv, heads: heads, keyCounts: causal ? positions.map { $0 + 1 } : nil)
+        return outProj(o, residual: residual)
+    }
+
     /// The composed reference path (`Engine.useFusedKernels == false`): split heads by permute + slices,
     /// `Tensor.attention` on `[B, H, T, Dh]`, merge heads by permute.
     func unfused(_ x: Tensor, causal: Bool, residual: Tensor?) -> Tensor {

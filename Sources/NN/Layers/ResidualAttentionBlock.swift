@@ -36,4 +36,13 @@ public final class ResidualAttentionBlock: Module {
         let h = attn(x, normalizedBy: ln1, causal: causal, residual: x)
         return mlp(h, normalizedBy: ln2, residual: h)
     }
+
+    /// The rows `positions[b]` of `self(x, causal:)` as `[B, d]`, computing attention's query, `out_proj`
+    /// and the MLP for those rows only (`MultiheadAttention.pooled`): the same values, for far less work
+    /// in a tower's last block when its output is pooled at one token.
+    public func pooled(_ x: Tensor, at positions: [Int], causal: Bool = false) -> Tensor {
+        let h = attn.pooled(x, at: positions, normalizedBy: ln1, causal: causal,
+                            residual: Transformer.rows(x, at: positions))                  // [B, d]
+        return mlp(h, normalizedBy: ln2, residual: h)
+    }
 }

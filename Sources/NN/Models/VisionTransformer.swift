@@ -116,6 +116,10 @@ public final class VisionTransformer: ImageEncoder, Component {
         v.child("ln_post", lnPost)
     }
 
+    /// Whether the last block computes only the class-token row (`Transformer.pooled`; default true).
+    /// Exact: no other row of the last block's output reaches the embedding.
+    public var computesPooledRowsOnly = true
+
     /// `[B, C, H, W]` (H = W = `imageSize`, already normalised) → `[B, embed]`, not L2-normalised.
     public func encode(_ images: Tensor) -> Tensor {
         precondition(images.rank == 4 && images.shape[1] == conv1Weight.shape[1]
@@ -125,10 +129,12 @@ public final class VisionTransformer: ImageEncoder, Component {
         let patches = Tensor.patchEmbed(images, weight: conv1Weight)                          // [B, L, W]
         let cls = classEmbedding.reshaped([1, 1, w]) + Tensor.zeros([b, 1, w])                // [B, 1, W]
         var x = Tensor.concat([cls, patches], axis: 1) + positionalEmbedding                  // [B, L+1, W]
-        x = transformer(lnPre(x))
+        x = lnPre(x)
         // ln_post is per token, so applying it to the class token alone equals open_clip's order.
-        let pooled = lnPost(x.slice(axis: 1, 0..<1).reshaped([b, w]))
-        return Tensor.matmul(pooled, proj)
+        let classToken = [Int](repeating: 0, count: b)
+        let pooled = computesPooledRowsOnly ? transformer.pooled(x, at: classToken)
+            : Transformer.rows(transformer(x), at: classToken)
+        return Tensor.matmul(lnPost(pooled), proj)
     }
 
     /// `encode(images)`.
