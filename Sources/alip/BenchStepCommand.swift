@@ -82,8 +82,8 @@ struct BenchStepCommand: ParsableCommand {
         print(String(format: "median %.1f ms/step (min %.1f, %d steps after %d warm-up) | %.1f samples/s | %.2f GFLOP/step | %.1f GFLOP/s | peak RSS %.0f MiB | CPU %.0f ms/step",
                      r.medianMs, r.stepMs.min() ?? 0, steps, warmup, r.samplesPerSecond, r.flops / 1e9, r.gflops, rss,
                      r.cpuMsPerStep))
-        print(String(format: "(model FLOPs by alip_step.py's formula; the step runs %.2f of them, %.1f GFLOP/s of executed work:"
-                     + " last blocks on the pooled rows, text rows by length)", r.executedFlops / 1e9, r.executedGflops))
+        print(String(format: "(GFLOP by alip_step.py's formula; the step skips work that reaches nothing and runs %.2f GFLOP,"
+                     + " %.1f GFLOP/s of executed work)", r.executedFlops / 1e9, r.executedGflops))
         guard !r.profile.isEmpty else { return }
         let total = r.profile.values.reduce(0) { $0 + $1.forward + $1.backward }
         print(String(format: "\nper-op profile of one more step (%.1f ms wall; %.1f ms in ops):", r.profiledStepMs, total * 1e3))

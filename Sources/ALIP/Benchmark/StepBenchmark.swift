@@ -166,13 +166,16 @@ public struct StepBenchmark {
                       profiledStepMs: profMs)
     }
 
-    /// `executedFlopsPerStep` for this benchmark's token rows and the model's text-tower settings.
+    /// `executedFlopsPerStep` for this benchmark's token rows and the towers' settings (the pooled last
+    /// block runs only on the fused path, `Engine.useFusedKernels`).
     func executedFlopsPerStep() -> Double {
-        let tower = model.text as? TextTransformer
+        let text = model.text as? TextTransformer, vision = model.visual as? VisionTransformer
+        let pooled = Engine.useFusedKernels && (text?.computesPooledRowsOnly ?? false)
+            && (vision?.computesPooledRowsOnly ?? false)
         return StepBenchmark.executedFlopsPerStep(config, batch: batch, texts: mode == .alip ? raw + caption : raw,
                                                   textPaths: mode == .alip ? 2 : 1,
-                                                  lengthGroups: tower.map { $0.trimsPadding ? $0.lengthGroups : 0 } ?? 0,
-                                                  pooledLastBlock: tower?.computesPooledRowsOnly ?? false)
+                                                  lengthGroups: text.map { $0.trimsPadding ? $0.lengthGroups : 0 } ?? 0,
+                                                  pooledLastBlock: pooled)
     }
 
     /// Model FLOPs of one training step, the formula of `alip_step.py`'s `flops_per_step` (2 FLOPs per
