@@ -171,13 +171,13 @@ struct FastPathTests {
         expectSame(gradients(vPruned, va, r), gradients(vFull, vb, r), "vision")
     }
 
-    @Test func lengthGroupsSortByPositionAndNeverSplitAPosition() {
-        #expect(TextTransformer.lengthGroups([3, 1, 2], groups: 4) == [[0, 1, 2]])      // too few rows: one group
+    @Test func rowsByLengthSortByPositionAndNeverSplitAPosition() {
+        #expect(TextTransformer.rowsByLength([3, 1, 2], groups: 4) == [[0, 1, 2]])      // too few rows: one group
         let distinct = (0..<64).map { ($0 * 37) % 64 }                                 // 64 different positions
-        let equal = TextTransformer.lengthGroups(distinct, groups: 4)
+        let equal = TextTransformer.rowsByLength(distinct, groups: 4)
         #expect(equal.count == 4 && equal.allSatisfy { $0.count == 16 })
         let positions = (0..<64).map { ($0 * 7) % 11 }                                 // each position ~6 times
-        let groups = TextTransformer.lengthGroups(positions, groups: 4)
+        let groups = TextTransformer.rowsByLength(positions, groups: 4)
         #expect(groups.count == 4)
         #expect(groups.joined().sorted() == Array(0..<64))
         for g in groups { #expect(g.map { positions[$0] } == g.map { positions[$0] }.sorted()) }
@@ -185,7 +185,7 @@ struct FastPathTests {
             #expect(g.map { positions[$0] }.max()! < next.map { positions[$0] }.min()!)
         }
         // All rows of one length: one group.
-        #expect(TextTransformer.lengthGroups([Int](repeating: 5, count: 64), groups: 4).count == 1)
+        #expect(TextTransformer.rowsByLength([Int](repeating: 5, count: 64), groups: 4).count == 1)
     }
 
     /// A batch split into length groups (64 rows, EOTs spread over 1…11) gives the padded computation's
@@ -198,7 +198,7 @@ struct FastPathTests {
         }
         let grouped = tower(seed: 6), padded = tower(seed: 6)
         padded.trimsPadding = false
-        #expect(TextTransformer.lengthGroups(TextTransformer.poolingPositions(batch), groups: grouped.lengthGroups).count == 4)
+        #expect(TextTransformer.rowsByLength(TextTransformer.poolingPositions(batch), groups: grouped.lengthGroups).count == 4)
         let a = grouped.encode(batch), b = padded.encode(batch)
         #expect(a.shape == [64, 6])
         #expect(zip(a.data, b.data).allSatisfy { abs($0 - $1) <= 1e-5 })

@@ -198,7 +198,7 @@ public struct StepBenchmark {
     /// FLOPs of one training step as the engine runs it, counted like `flopsPerStep` (matmuls, training
     /// = 3× forward): each tower's last block on its pooled rows only when `pooledLastBlock` (keys and
     /// values of every position; query, one-query attention, `out_proj` and MLP of one row), and the text
-    /// rows (`texts`, every row of every path) in their `TextTransformer.lengthGroups` at each group's
+    /// rows (`texts`, every row of every path) in their `TextTransformer.rowsByLength` groups at each group's
     /// length (`lengthGroups` 0: the full context).
     public static func executedFlopsPerStep(_ c: CLIPConfig, batch: Int, texts: [[Int32]], textPaths: Int,
                                             lengthGroups: Int, pooledLastBlock: Bool) -> Double {
@@ -214,7 +214,7 @@ public struct StepBenchmark {
         var text = 0.0
         if lengthGroups > 0 {
             let positions = TextTransformer.poolingPositions(texts)
-            for g in TextTransformer.lengthGroups(positions, groups: lengthGroups) {
+            for g in TextTransformer.rowsByLength(positions, groups: lengthGroups) {
                 let n = g.map { positions[$0] }.max()! + 1
                 text += Double(g.count) * tower(n, t.width, th, t.layers)
             }

@@ -128,12 +128,11 @@ public final class TextTransformer: TextEncoder, Component {
     /// Exact: no other row of the last block's output reaches the embedding.
     public var computesPooledRowsOnly = true
 
-    /// The rows of each length group, shortest group first, each in batch order by EOT position (a
-    /// single group keeps the batch order): the rows sorted by pooling position, cut into at most
-    /// `groups` runs of about equal size (at least `minimumGroupRows` rows each), each cut moved
-    /// forward past rows of the same position. Rows of one position are never split, so duplicates in
-    /// a batch run the same GEMM shapes and get bit-identical results.
-    public static func lengthGroups(_ positions: [Int], groups: Int) -> [[Int]] {
+    /// The rows of each length group (`lengthGroups`), shortest group first, each sorted by pooling
+    /// position, then batch index (a single group keeps the batch order): the sorted rows cut into at
+    /// most `groups` runs of about equal size (at least `minimumGroupRows` rows each), each cut moved
+    /// forward past rows of the same position, so rows of one position always run at the same length.
+    public static func rowsByLength(_ positions: [Int], groups: Int) -> [[Int]] {
         let b = positions.count
         let k = min(max(groups, 1), max(1, b / minimumGroupRows))
         if k == 1 { return [Array(0..<b)] }
@@ -155,7 +154,7 @@ public final class TextTransformer: TextEncoder, Component {
         precondition(b > 0 && full > 0 && full <= contextLength && tokens.allSatisfy { $0.count == full },
                      "TextTransformer: token rows must be non-empty, of one length ≤ \(contextLength)")
         let positions = TextTransformer.poolingPositions(tokens)
-        let groups = trimsPadding ? TextTransformer.lengthGroups(positions, groups: lengthGroups) : [Array(0..<b)]
+        let groups = trimsPadding ? TextTransformer.rowsByLength(positions, groups: lengthGroups) : [Array(0..<b)]
         let pooled: Tensor
         if groups.count == 1 {
             pooled = pooledTokens(tokens, rows: groups[0], positions: positions, length: trimsPadding ? nil : full)
