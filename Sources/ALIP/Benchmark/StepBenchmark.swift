@@ -160,11 +160,13 @@ public struct StepBenchmark {
             profMs = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             prof = OpProfiler.stop()
         }
-        let paths = mode == .alip ? 2 : 1
-        return Result(stepMs: times, cpuMsPerStep: cpuMs, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: paths),
+        return Result(stepMs: times, cpuMsPerStep: cpuMs, flops: StepBenchmark.flopsPerStep(config, batch: batch, textPaths: textPaths),
                       executedFlops: executedFlopsPerStep(), batch: batch, finalLoss: loss, profile: prof,
                       profiledStepMs: profMs)
     }
+
+    /// Text paths of the step: raw text and caption (ALIP) or raw text (CLIP).
+    var textPaths: Int { mode == .alip ? 2 : 1 }
 
     /// `executedFlopsPerStep` for this benchmark's token rows and the towers' settings (the pooled last
     /// block runs only on the fused path, `Engine.useFusedKernels`).
@@ -173,7 +175,7 @@ public struct StepBenchmark {
         let pooled = Engine.useFusedKernels && (text?.computesPooledRowsOnly ?? false)
             && (vision?.computesPooledRowsOnly ?? false)
         return StepBenchmark.executedFlopsPerStep(config, batch: batch, texts: mode == .alip ? raw + caption : raw,
-                                                  textPaths: mode == .alip ? 2 : 1,
+                                                  textPaths: textPaths,
                                                   lengthGroups: text.map { $0.trimsPadding ? $0.lengthGroups : 0 } ?? 0,
                                                   pooledLastBlock: pooled)
     }
@@ -182,49 +184,53 @@ public struct StepBenchmark {
     /// multiply-add, matmuls only; training = 3× forward, the patch embedding 2×; full N×N attention also
     /// for the causal text mask; the loss's two B×B×E logit products per path).
     public static func flopsPerStep(_ c: CLIPConfig, batch: Int, textPaths: Int) -> Double {
-        func layer(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * (4 * d * d + 2 * d * h) + 2 * n * n * d) }
-        let v = c.vision, t = c.text, e = c.embedDim
-        let p = (v.imageSize / v.patchSize) * (v.imageSize / v.patchSize)
-        let visBlocks = Double(v.layers) * layer(p + 1, v.width, Int(v.mlpRatio * Double(v.width)))
-        let visPatch = Double(p * 3 * v.patchSize * v.patchSize * v.width)
-        let txtBlocks = Double(t.layers) * layer(t.contextLength, t.width, Int(t.mlpRatio * Double(t.width)))
-        let paths = Double(textPaths)
-        let loss = paths * 2 * Double(batch * e)
-        let blocks = visBlocks + paths * txtBlocks
-        let macs = 3 * (blocks + Double(v.width * e) + paths * Double(t.width * e) + loss) + 2 * visPatch
-        return 2 * macs * Double(batch)
+        let v = c.vision, t = c.text
+        let vision = Double(batch * v.layers) * blockMACs(patchCount(v) + 1, v.width, hidden(v.width, v.mlpRatio))
+        let text = Double(textPaths * batch * t.layers) * blockMACs(t.contextLength, t.width, hidden(t.width, t.mlpRatio))
+        return stepFlops(c, batch: batch, textPaths: textPaths, visionBlocks: vision, textBlocks: text)
     }
 
-    /// FLOPs of one training step as the engine runs it, counted like `flopsPerStep` (matmuls, training
-    /// = 3× forward): each tower's last block on its pooled rows only when `pooledLastBlock` (keys and
-    /// values of every position; query, one-query attention, `out_proj` and MLP of one row), and the text
-    /// rows (`texts`, every row of every path) in their `TextTransformer.rowsByLength` groups at each group's
-    /// length (`lengthGroups` 0: the full context).
+    /// FLOPs of one training step as the engine runs it, counted like `flopsPerStep`: each tower's last
+    /// block on its pooled rows only when `pooledLastBlock` (keys and values of every position; query,
+    /// one-query attention, `out_proj` and MLP of one row), and the text rows (`texts`, every row of every
+    /// path) in their `TextTransformer.rowsByLength` groups at each group's length (`lengthGroups` 0:
+    /// the full context).
     public static func executedFlopsPerStep(_ c: CLIPConfig, batch: Int, texts: [[Int32]], textPaths: Int,
                                             lengthGroups: Int, pooledLastBlock: Bool) -> Double {
-        func layer(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * (4 * d * d + 2 * d * h) + 2 * n * n * d) }
-        func pooled(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * 2 * d * d + 2 * d * d + 2 * d * h + 2 * n * d) }
         func tower(_ n: Int, _ d: Int, _ h: Int, _ layers: Int) -> Double {
             guard layers > 0 else { return 0 }
-            return pooledLastBlock ? Double(layers - 1) * layer(n, d, h) + pooled(n, d, h) : Double(layers) * layer(n, d, h)
+            let last = pooledLastBlock ? Double(n * 2 * d * d + 2 * d * d + 2 * d * h + 2 * n * d) : blockMACs(n, d, h)
+            return Double(layers - 1) * blockMACs(n, d, h) + last
         }
-        let v = c.vision, t = c.text, e = c.embedDim
-        let vh = Int(v.mlpRatio * Double(v.width)), th = Int(t.mlpRatio * Double(t.width))
-        let p = (v.imageSize / v.patchSize) * (v.imageSize / v.patchSize)
+        let v = c.vision, t = c.text, th = hidden(t.width, t.mlpRatio)
         var text = 0.0
         if lengthGroups > 0 {
             let positions = TextTransformer.poolingPositions(texts)
             for g in TextTransformer.rowsByLength(positions, groups: lengthGroups) {
-                let n = g.map { positions[$0] }.max()! + 1
-                text += Double(g.count) * tower(n, t.width, th, t.layers)
+                text += Double(g.count) * tower(g.map { positions[$0] }.max()! + 1, t.width, th, t.layers)
             }
         } else {
             text = Double(texts.count) * tower(texts.first?.count ?? t.contextLength, t.width, th, t.layers)
         }
+        let vision = Double(batch) * tower(patchCount(v) + 1, v.width, hidden(v.width, v.mlpRatio), v.layers)
+        return stepFlops(c, batch: batch, textPaths: textPaths, visionBlocks: vision, textBlocks: text)
+    }
+
+    /// Multiply-adds of one full transformer block over n tokens of width d, MLP hidden h.
+    static func blockMACs(_ n: Int, _ d: Int, _ h: Int) -> Double { Double(n * (4 * d * d + 2 * d * h) + 2 * n * n * d) }
+
+    static func hidden(_ width: Int, _ ratio: Double) -> Int { Int(ratio * Double(width)) }
+
+    static func patchCount(_ v: CLIPConfig.Vision) -> Int { (v.imageSize / v.patchSize) * (v.imageSize / v.patchSize) }
+
+    /// FLOPs of a step whose blocks take `visionBlocks` + `textBlocks` forward multiply-adds (the whole
+    /// batch): plus the projections, the loss's logits (per path) and the patch embedding.
+    static func stepFlops(_ c: CLIPConfig, batch: Int, textPaths: Int, visionBlocks: Double, textBlocks: Double) -> Double {
+        let v = c.vision, t = c.text, e = c.embedDim
         let b = Double(batch), paths = Double(textPaths)
-        let forward = b * tower(p + 1, v.width, vh, v.layers) + text
-            + b * Double(v.width * e) + paths * b * Double(t.width * e) + paths * 2 * b * b * Double(e)
-        return 2 * (3 * forward + 2 * b * Double(p * 3 * v.patchSize * v.patchSize * v.width))
+        let forward = visionBlocks + textBlocks + b * Double(v.width * e) + paths * b * Double(t.width * e)
+            + paths * 2 * b * b * Double(e)
+        return 2 * (3 * forward + 2 * b * Double(patchCount(v) * 3 * v.patchSize * v.patchSize * v.width))
     }
 
     /// User + system CPU seconds of this process so far.

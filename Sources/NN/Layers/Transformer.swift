@@ -34,8 +34,9 @@ public final class Transformer: Module {
 
     /// `x[b, positions[b], :]` for every b: `[B, T, d]` → `[B, d]` (differentiable; one position per row).
     public static func rows(_ x: Tensor, at positions: [Int]) -> Tensor {
+        precondition(x.rank == 3, "Transformer.rows: input \(x.shape) must be [B, T, d]")
         let (b, t, d) = (x.shape[0], x.shape[1], x.shape[2])
-        precondition(x.rank == 3 && positions.count == b && positions.allSatisfy { (0..<t).contains($0) },
+        precondition(positions.count == b && positions.allSatisfy { (0..<t).contains($0) },
                      "Transformer.rows: need one position in 0..<\(t) per row of \(x.shape), got \(positions)")
         return Tensor.gatherRows(x.reshaped([b * t, d]), positions.enumerated().map { $0.offset * t + $0.element })
     }
